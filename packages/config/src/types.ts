@@ -1,0 +1,90 @@
+import type { z } from 'zod';
+
+/**
+ * The contract of @genswap/config. Other packages (supervisor, gateway, cli) code against
+ * these types; keep them stable.
+ */
+
+/** One thing wrong with a config, located in a file (the config or a list file it includes). */
+export interface ConfigProblem {
+  /** Absolute path of the file the problem is in. */
+  readonly file: string;
+  /** 1-based line and column; 0 when the problem has no position (missing file, empty file...). */
+  readonly line: number;
+  readonly column: number;
+  /** Path in the config document, e.g. `ip.deny[3]`; '' for the whole document or a list-file problem. */
+  readonly path: string;
+  readonly message: string;
+  /** Stable code from the config error registry, e.g. GENSWAP_CONFIG_UNKNOWN_KEY. */
+  readonly code: string;
+}
+
+export type ConfigPath = readonly (string | number)[];
+
+/** A plain-text list file: one entry per line, `#` starts a comment, blank lines skipped. */
+export interface ListFile {
+  /** Absolute path. */
+  readonly file: string;
+  /** Entries, trimmed, comments removed. */
+  readonly entries: readonly string[];
+  /** 1-based line number of each entry in `file` (parallel to `entries`). */
+  readonly lines: Int32Array;
+}
+
+/** Handed to a definition's compile step. */
+export interface CompileContext {
+  /** Absolute path of the config file. */
+  readonly file: string;
+  /** Directory list-file references are resolved against. */
+  readonly dir: string;
+  /**
+   * Reads a list file named by the config (relative to the config file). On failure (missing,
+   * unreadable, too big, binary) records a problem located at the config node `path` and
+   * returns undefined.
+   */
+  readList(ref: string, path: ConfigPath): ListFile | undefined;
+  /** Records a problem at the YAML node of `path` in the config file. */
+  problemAt(path: ConfigPath, message: string, code: string): void;
+  /** Records a problem at entry `index` of a list file (its line; column 1). */
+  problemInList(list: ListFile, index: number, message: string, code: string): void;
+  /** True once any problem was recorded. */
+  readonly failed: boolean;
+}
+
+/**
+ * A config definition: a zod schema, and an optional compile step turning the validated
+ * value into its runtime form (CIDR strings into sorted ranges, regex sources checked...).
+ * If compile records problems, loading fails with all of them and its return value is ignored.
+ */
+export interface ConfigDefinition<S extends z.ZodType = z.ZodType, C = z.output<S>> {
+  readonly schema: S;
+  readonly compile?: (value: z.output<S>, ctx: CompileContext) => C;
+}
+
+export interface LoadOptions {
+  /** Largest config file accepted, bytes. Default 4 MiB. */
+  readonly maxBytes?: number;
+  /** Largest list file accepted, bytes. Default 256 MiB. */
+  readonly maxListBytes?: number;
+  /** Most alias dereferences allowed in one document (billion-laughs guard). Default 100. */
+  readonly maxAliasCount?: number;
+  /** Deepest nesting of mappings/sequences. Default 64. */
+  readonly maxDepth?: number;
+}
+
+export interface LoadTimings {
+  readonly readMs: number;
+  readonly parseMs: number;
+  readonly validateMs: number;
+  readonly compileMs: number;
+}
+
+export interface LoadedConfig<C> {
+  readonly value: C;
+  /** Absolute path of the config file. */
+  readonly file: string;
+  /** Every file read: the config file first, then list files (what a --watch should watch). */
+  readonly files: readonly string[];
+  readonly bytes: number;
+  readonly timings: LoadTimings;
+}

@@ -1,0 +1,8 @@
+export { GenerationStore, createStore } from './store.js';
+export type { StoreOptions, StoreHandle, StoreStats, SlotStats, SlotState, ReaderStats } from './store.js';
+export { GenerationReader, Lease, attachReader } from './reader.js';
+export type { ReaderOptions } from './reader.js';
+export { type Codec, jsonCodec, json, deepFreeze } from './codec.js';
+export { checksum } from './checksum.js';
+export { CORE_ERRORS, CoreError, GenswapError, NoFreeSlotError, ValueTooLargeError, isGenswapError } from './errors.js';
+export type { CoreErrorCode, PinnedGeneration } from './errors.js';
