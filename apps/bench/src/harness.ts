@@ -1,0 +1,67 @@
+import { type Machine, machine } from './machine.js';
+import type { Measurement } from './stats.js';
+
+/**
+ * One benchmark scenario. Each runs in its own process (see main.ts), measures genswap beside
+ * the alternative a user would pick, in the same run, and reports medians and ratios.
+ */
+export interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  run(options: RunOptions): Promise<ScenarioResult>;
+}
+
+export interface RunOptions {
+  /** Tiny sizes and few repetitions: proves the scenario runs and emits valid JSON (CI). */
+  readonly quick: boolean;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly value: number;
+  /** e.g. `<= 40 ns` or `>= 0.97` */
+  readonly target: string;
+  readonly met: boolean;
+}
+
+export interface ScenarioResult {
+  /** Named measurements, e.g. `acquire+release`. */
+  readonly measurements: Readonly<Record<string, Measurement>>;
+  /** Ratios computed from measurements of this same run. */
+  readonly ratios: Readonly<Record<string, number>>;
+  readonly targets: readonly Target[];
+  /** Parameters the scenario ran with (iterations, sizes, threads). */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Extra series for charts (e.g. latency over time). */
+  readonly series?: Readonly<Record<string, unknown>>;
+  readonly notes?: readonly string[];
+}
+
+export interface ScenarioReport extends ScenarioResult {
+  readonly scenario: string;
+  readonly title: string;
+  readonly quick: boolean;
+  readonly machine: Machine;
+  readonly startedAt: string;
+  readonly durationMs: number;
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioReport> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const result = await scenario.run(options);
+  return {
+    scenario: scenario.name,
+    title: scenario.title,
+    quick: options.quick,
+    machine: machine(),
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    ...result,
+  };
+}
+
+export function target(name: string, value: number, op: '<=' | '>=', limit: number, unit = ''): Target {
+  const met = op === '<=' ? value <= limit : value >= limit;
+  return { name, value, target: `${op} ${limit}${unit ? ` ${unit}` : ''}`, met };
+}
