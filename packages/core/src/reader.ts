@@ -23,6 +23,7 @@ import {
   slotWord,
 } from './layout.js';
 import type { StoreHandle } from './store.js';
+import { readerHooks } from './test-hooks.js';
 
 export interface ReaderOptions<T> {
   /** Must have the same name as the store's codec. Default: JSON. */
@@ -162,7 +163,9 @@ export class GenerationReader<T = unknown> {
     let slot = Atomics.load(control, kCurrentSlot); // I1: a slot index seen here is fully written
     for (;;) {
       if (slot === NO_SLOT) throw new CoreError('GENSWAP_NO_GENERATION', 'nothing has been published yet');
+      if (readerHooks !== undefined) readerHooks.afterLoad?.(slot);
       Atomics.add(control, this.pinBase + slot, 1); // I2: pin before use
+      if (readerHooks !== undefined) readerHooks.afterPin?.(slot);
       const again = Atomics.load(control, kCurrentSlot); // I2/I3: re-check after the pin
       if (again === slot) break;
       this.unpin(slot, false); // transient pin on a retired slot: undo it, wake a waiting publisher (I6)

@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import type { Codec } from './codec.js';
+import { CoreError, NoFreeSlotError, ValueTooLargeError } from './errors.js';
+import { attachReader } from './reader.js';
+import { createStore, GenerationStore } from './store.js';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as CoreError).code;
+  }
+  return undefined;
+}
+
+async function rejection(p: Promise<unknown>): Promise<CoreError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as CoreError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('GenerationStore options', () => {
+  it.each([
+    ['slots', { slots: 2 }],
+    ['slots', { slots: 64 }],
+    ['slots', { slots: 3.5 }],
+    ['maxReaders', { maxReaders: 0 }],
+    ['maxBytes', { maxBytes: 0 }],
+    ['initialBytes', { initialBytes: 2048, maxBytes: 1024 }],
+    ['publishTimeoutMs', { publishTimeoutMs: -1 }],
+  ])('rejects a bad %s with GENSWAP_INVALID_OPTION naming it', (name, options) => {
+    let err: CoreError | undefined;
+    try {
+      createStore(options);
+    } catch (e) {
+      err = e as CoreError;
+    }
+    expect(err?.code).toBe('GENSWAP_INVALID_OPTION');
+    expect(err?.message).toContain(name);
+    expect(err?.fix).toMatch(/option/);
+  });
+
+  it('defaults to 4 slots and accepts the minimum of 3', () => {
+    expect(createStore().stats().slots).toHaveLength(4);
+    expect(createStore({ slots: 3 }).stats().slots).toHaveLength(3);
+  });
+});
+
+describe('publish', () => {
+  it('numbers generations from 1 and makes the newest current', async () => {
+    const store = createStore<{ n: number }>();
+    expect(store.generation).toBe(0);
+    expect(await store.publish({ n: 1 })).toBe(1);
+    expect(await store.publish({ n: 2 })).toBe(2);
+    expect(store.generation).toBe(2);
+    const reader = attachReader<{ n: number }>(store.handle);
+    expect(reader.withLease((v) => v.n)).toBe(2);
+    const stats = store.stats();
+    expect(stats.generation).toBe(2);
+    expect(stats.publishes).toBe(2);
+    expect(stats.slots.filter((s) => s.state === 'current')).toEqual([expect.objectContaining({ generation: 2, pins: 0 })]);
+    expect(stats.slots.filter((s) => s.state === 'empty')).toHaveLength(2);
+  });
+
+  it('rejects a value larger than maxBytes before touching anything', async () => {
+    const store = createStore({ maxBytes: 64, initialBytes: 16 });
+    await store.publish('small');
+    const before = store.stats();
+    const err = await rejection(store.publish('x'.repeat(100)));
+    expect(err).toBeInstanceOf(ValueTooLargeError);
+    expect(err.code).toBe('GENSWAP_VALUE_TOO_LARGE');
+    expect(err.message).toMatch(/102 bytes.*maxBytes \(64\)/);
+    expect(store.stats()).toEqual(before);
+    expect(attachReader(store.handle).withLease((v) => v)).toBe('small');
+  });
+
+  it('rejects what the codec cannot encode with GENSWAP_ENCODE_FAILED and keeps the cause', async () => {
+    const store = createStore();
+    await store.publish({ ok: true });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const err = await rejection(store.publish(cyclic));
+    expect(err.code).toBe('GENSWAP_ENCODE_FAILED');
+    expect(err.cause).toBeInstanceOf(TypeError);
+    expect(await rejection(store.publish(undefined))).toHaveProperty('code', 'GENSWAP_ENCODE_FAILED');
+    const bad: Codec<unknown> = { name: 'bad', encode: () => 'nope' as unknown as Uint8Array, decode: () => null };
+    expect(await rejection(createStore({ codec: bad }).publish(1))).toHaveProperty('code', 'GENSWAP_ENCODE_FAILED');
+    expect(store.generation).toBe(1);
+  });
+
+  it('grows a slot up to maxBytes and readers see the grown bytes', async () => {
+    const store = createStore<string>({ initialBytes: 8, maxBytes: 1 << 20 });
+    const reader = attachReader<string>(store.handle);
+    await store.publish('a');
+    const big = 'b'.repeat(300_000);
+    await store.publish(big);
+    expect(reader.withLease((v) => v)).toBe(big);
+    const slot = store.stats().slots.find((s) => s.state === 'current')!;
+    expect(slot.capacity).toBeGreaterThanOrEqual(300_002);
+    expect(slot.capacity).toBeLessThanOrEqual(1 << 20);
+  });
+
+  it('waits for a pinned slot, then publishes into it once released', async () => {
+    const store = createStore<number>({ slots: 3 });
+    const reader = attachReader<number>(store.handle);
+    await store.publish(1);
+    const first = reader.acquire();
+    await store.publish(2);
+    const second = reader.acquire();
+    await store.publish(3); // the third slot; now slots 1 and 2 are pinned
+    const slotOfFirst = store.stats().slots.find((s) => s.generation === 1)!.slot;
+    const waiting = store.publish(4, { timeoutMs: 10_000 });
+    expect(store.stats().pendingPublish).toBe(true);
+    first.release(); // wakes the waiting publish through the retire signal (I6)
+    expect(await waiting).toBe(4);
+    expect(store.stats().slots.find((s) => s.generation === 4)?.slot).toBe(slotOfFirst); // only the released slot was free
+    expect(reader.withLease((v) => v)).toBe(4);
+    expect(second.value).toBe(2); // a lease outlives later publishes
+    second.release();
+  });
+
+  it('rejects with GENSWAP_NO_FREE_SLOT naming the pinned generations after the timeout', async () => {
+    const store = createStore<number>({ slots: 3 });
+    const reader = attachReader<number>(store.handle);
+    await store.publish(1);
+    const a = reader.acquire();
+    await store.publish(2);
+    const b = reader.acquire();
+    await store.publish(3);
+    const err = await rejection(store.publish(4, { timeoutMs: 20 }));
+    expect(err).toBeInstanceOf(NoFreeSlotError);
+    expect(err.code).toBe('GENSWAP_NO_FREE_SLOT');
+    expect((err as NoFreeSlotError).pinned.map((p) => p.generation).sort()).toEqual([1, 2]);
+    expect((err as NoFreeSlotError).pinned[0]?.threadIds).toEqual([reader.threadId]);
+    expect(err.message).toMatch(/generation 1 .*generation 2/);
+    // Nothing was overwritten: both leases still read their own generation.
+    expect([a.value, b.value, store.generation]).toEqual([1, 2, 3]);
+    a.release();
+    b.release();
+    expect(await store.publish(4)).toBe(4);
+  });
+
+  it('coalesces waiting publishes: the newest wins, older ones are superseded', async () => {
+    const store = createStore<string>({ slots: 3 });
+    const reader = attachReader<string>(store.handle);
+    await store.publish('g1');
+    const a = reader.acquire();
+    await store.publish('g2');
+    const b = reader.acquire();
+    await store.publish('g3');
+    const older = store.publish('older');
+    const newer = store.publish('newer');
+    const err = await rejection(older);
+    expect(err.code).toBe('GENSWAP_PUBLISH_SUPERSEDED');
+    a.release();
+    expect(await newer).toBe(4);
+    expect(reader.withLease((v) => v)).toBe('newer');
+    b.release();
+  });
+
+  it('close() rejects a waiting publish and refuses new ones', async () => {
+    const store = createStore<number>({ slots: 3 });
+    const reader = attachReader<number>(store.handle);
+    await store.publish(1);
+    const a = reader.acquire();
+    await store.publish(2);
+    const b = reader.acquire();
+    await store.publish(3);
+    const waiting = store.publish(4);
+    store.close();
+    expect((await rejection(waiting)).code).toBe('GENSWAP_STORE_CLOSED');
+    expect((await rejection(store.publish(5))).code).toBe('GENSWAP_STORE_CLOSED');
+    expect(reader.withLease((v) => v)).toBe(3); // readers keep working
+    a.release();
+    b.release();
+  });
+
+  it('stops at the last safe generation number with GENSWAP_GENERATION_EXHAUSTED', async () => {
+    const store = createStore<number>();
+    (store as unknown as { lastGeneration: number }).lastGeneration = Number.MAX_SAFE_INTEGER - 1;
+    expect(await store.publish(1)).toBe(Number.MAX_SAFE_INTEGER);
+    const reader = attachReader<number>(store.handle);
+    expect(reader.acquire().generation).toBe(Number.MAX_SAFE_INTEGER); // both halves of I7 round-trip
+    expect((await rejection(store.publish(2))).code).toBe('GENSWAP_GENERATION_EXHAUSTED');
+  });
+
+  it('create() is the same as the constructor', () => {
+    expect(GenerationStore.create()).toBeInstanceOf(GenerationStore);
+    expect(codeOf(() => GenerationStore.create({ slots: 1 }))).toBe('GENSWAP_INVALID_OPTION');
+  });
+});
+
+describe('releaseReader', () => {
+  it('clears every pin of a thread and frees its row, waking a waiting publish', async () => {
+    const store = createStore<number>({ slots: 3 });
+    const reader = attachReader<number>(store.handle);
+    await store.publish(1);
+    reader.acquire();
+    reader.acquire();
+    await store.publish(2);
+    reader.acquire();
+    await store.publish(3);
+    const waiting = store.publish(4);
+    expect(store.stats().readers).toEqual([{ row: 0, threadId: reader.threadId, pins: 3 }]);
+    // As if the thread had died holding its leases.
+    expect(store.releaseReader(reader.threadId)).toBe(3);
+    expect(await waiting).toBe(4);
+    const stats = store.stats();
+    expect(stats.readers).toEqual([]);
+    expect(stats.slots.every((s) => s.pins === 0)).toBe(true);
+    expect(store.releaseReader(reader.threadId)).toBe(0);
+  });
+});

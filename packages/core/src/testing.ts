@@ -1,0 +1,1 @@
+export { setReaderHooks, type ReaderHooks } from './test-hooks.js';
