@@ -9,6 +9,13 @@
 export interface Codec<T> {
   /** Recorded in the store handle; a reader must attach with a codec of the same name. */
   readonly name: string;
+  /**
+   * How many leading bytes the checksum covers; default: all. A codec whose bulk is large
+   * tables read in place can bound it (say to its header and metadata) so a worker's first
+   * acquire of a generation does not hash megabytes; it should then check its tables'
+   * structure in decode instead.
+   */
+  readonly checksumBytes?: number;
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
 }

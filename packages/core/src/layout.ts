@@ -20,6 +20,7 @@
  * | 48 + 16*s + 1             | slot s GEN_LO  | primary, slot free   | reader, pinned | plain                  |
  * | 48 + 16*s + 2             | slot s LENGTH  | primary, slot free   | reader, pinned | plain                  |
  * | 48 + 16*s + 3             | slot s CHECKSUM| primary, slot free   | reader, pinned | plain                  |
+ * | 48 + 16*s + 4             | slot s SUMMED  | primary, slot free   | reader, pinned | plain                  |
  * | rows + r*stride + 0       | row r OWNER    | reader (claim/free), | primary        | compareExchange/store  |
  * |                           |                | primary (dead reader)|                |                        |
  * | rows + r*stride + 1 + s   | row r PIN[s]   | reader r; primary    | primary        | Atomics.add/sub/load   |
@@ -82,6 +83,8 @@ export const kSlotGenHi = 0;
 export const kSlotGenLo = 1;
 export const kSlotLength = 2;
 export const kSlotChecksum = 3;
+/** How many leading bytes CHECKSUM covers (all of them unless the codec bounds it). */
+export const kSlotSummed = 4;
 
 export const kRowOwner = 0;
 export const kRowFirstPin = 1;

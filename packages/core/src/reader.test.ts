@@ -207,3 +207,17 @@ describe('a value is valid only under its lease', () => {
     expect(reader.withLease((v, l) => [l.generation, v[0]])).toEqual([4, 4]);
   });
 });
+
+describe('codec.checksumBytes', () => {
+  it('bounds the verified prefix: a change inside it is caught, one past it is not hashed', async () => {
+    const bounded: Codec<Int32Array> = { ...fillCodec, name: 'bounded', checksumBytes: 64 };
+    const store = createStore<Int32Array>({ codec: bounded });
+    await store.publish(new Int32Array(256).fill(5));
+    const bytes = new Int32Array(store.handle.slots[store.stats().currentSlot]!);
+    bytes[100] = 6; // byte 400: outside the first 64 bytes
+    expect(attachReader(store.handle, { codec: bounded }).withLease((v) => v[100])).toBe(6);
+    await store.publish(new Int32Array(256).fill(7));
+    new Int32Array(store.handle.slots[store.stats().currentSlot]!)[3] = 8; // byte 12: inside
+    expect(codeOf(() => attachReader(store.handle, { codec: bounded }).acquire())).toBe('GENSWAP_CHECKSUM_MISMATCH');
+  });
+});

@@ -15,6 +15,7 @@ import {
   kSlotChecksum,
   kSlotCount,
   kSlotLength,
+  kSlotSummed,
   LAYOUT_VERSION,
   MAGIC,
   NO_SLOT,
@@ -236,7 +237,7 @@ export class GenerationReader<T = unknown> {
     const length = this.control[slotWord(slot, kSlotLength)]!;
     const expected = this.control[slotWord(slot, kSlotChecksum)]! >>> 0;
     const bytes = new Uint8Array(this.slotBuffers[slot]!, 0, length);
-    const actual = checksum(bytes);
+    const actual = checksum(bytes.subarray(0, this.control[slotWord(slot, kSlotSummed)]!));
     if (actual !== expected) {
       this.unpin(slot, false);
       throw new CoreError('GENSWAP_CHECKSUM_MISMATCH', `generation ${generation} in slot ${slot}: checksum ${actual.toString(16)} differs from the published ${expected.toString(16)}`);

@@ -15,6 +15,7 @@ import {
   kSlotChecksum,
   kSlotCount,
   kSlotLength,
+  kSlotSummed,
   LAYOUT_VERSION,
   MAGIC,
   MAX_GENERATION,
@@ -293,7 +294,9 @@ export class GenerationStore<T = unknown> {
     const generation = ++this.lastGeneration;
     // I1: metadata is written with plain stores before the publishing Atomics.store below.
     this.control[slotWord(slot, kSlotLength)] = bytes.byteLength;
-    this.control[slotWord(slot, kSlotChecksum)] = checksum(bytes) | 0;
+    const summed = Math.min(bytes.byteLength, this.codec.checksumBytes ?? Infinity);
+    this.control[slotWord(slot, kSlotSummed)] = summed;
+    this.control[slotWord(slot, kSlotChecksum)] = checksum(bytes.subarray(0, summed)) | 0;
     writeGeneration(this.control, slot, generation);
     this.slotGeneration[slot] = generation;
     this.slotBytes[slot] = bytes.byteLength;
