@@ -1,5 +1,6 @@
 import { type Machine, machine } from './machine.js';
 import type { Measurement } from './stats.js';
+import type { LineChart } from './svg.js';
 
 /**
  * One benchmark scenario. Each runs in its own process (see main.ts), measures genswap beside
@@ -32,8 +33,8 @@ export interface ScenarioResult {
   readonly targets: readonly Target[];
   /** Parameters the scenario ran with (iterations, sizes, threads). */
   readonly params: Readonly<Record<string, unknown>>;
-  /** Extra series for charts (e.g. latency over time). */
-  readonly series?: Readonly<Record<string, unknown>>;
+  /** Charts the report draws as SVG (`<scenario>-<id>.svg`) and embeds in the README. */
+  readonly charts?: readonly (LineChart & { readonly id: string })[];
   readonly notes?: readonly string[];
 }
 

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { ScenarioReport } from './harness.js';
+import { BEGIN, END, renderScenario, spliceReadme } from './report.js';
+import { measurement } from './stats.js';
+import { lineChart } from './svg.js';
+
+const report: ScenarioReport = {
+  scenario: 'demo',
+  title: 'a demo',
+  quick: false,
+  machine: { cpu: 'CPU X', cores: 2, memoryGiB: 4, node: 'v20.20.2', platform: 'linux' },
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 2000,
+  measurements: { fast: measurement('ns/op', [3, 1, 2]), slow: measurement('ns/op', [10, 30, 20]) },
+  ratios: { 'slow / fast': 10 },
+  targets: [{ name: 'fast', value: 2, target: '<= 1 ns', met: false }],
+  params: { iterations: 5 },
+  charts: [{ id: 'c', title: 'T', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[0, 1], [1, 2]] }] }],
+};
+
+describe('report', () => {
+  it('renders medians, spreads, ratios, targets and chart links from the JSON', () => {
+    const md = renderScenario(report, (f) => `results/${f}`);
+    expect(md).toContain('| fast | 2.00 | 1.00 – 3.00 | ns/op | 3 |');
+    expect(md).toContain('| slow | 20.0 | 10.0 – 30.0 | ns/op | 3 |');
+    expect(md).toContain('| slow / fast | 10.0 |');
+    expect(md).toContain('| fast | 2.00 | <= 1 ns | **not met** |');
+    expect(md).toContain('![T](results/demo-c.svg)');
+  });
+
+  it('replaces only what lies between the markers, and adds them when missing', () => {
+    const readme = `# x\n\n${BEGIN}\nold\n${END}\n\n## after\n`;
+    expect(spliceReadme(readme, 'new')).toBe(`# x\n\n${BEGIN}\nnew\n${END}\n\n## after\n`);
+    expect(spliceReadme('# y\n', 'new')).toBe(`# y\n\n${BEGIN}\nnew\n${END}\n`);
+  });
+
+  it('draws one path per series through points scaled into the plot area', () => {
+    const svg = lineChart({ title: 'A & B', xLabel: 'ms', yLabel: 'µs', width: 200, height: 100, series: [{ name: 'a', points: [[0, 0], [10, 10]] }, { name: 'b', points: [[0, 5], [10, 5]] }], markers: [5] });
+    expect(svg).toContain('A &amp; B');
+    const paths = [...svg.matchAll(/<path d="M([\d.]+),([\d.]+)L([\d.]+),([\d.]+)"/g)].map((m) => m.slice(1).map(Number));
+    expect(paths).toHaveLength(2);
+    const [a, b] = paths as [number[], number[]];
+    expect(a[0]).toBe(64); // left margin
+    expect(a[2]).toBe(184); // width - right margin
+    expect(a[1]!).toBeGreaterThan(a[3]!); // y grows upwards
+    expect(b[1]).toBe(b[3]); // a flat series is flat
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Runs every benchmark scenario in --quick mode, each in its own process as `pnpm bench` does,
+ * and checks that each emits a valid JSON report. No timing is asserted here: speed is measured
+ * by `pnpm bench`, never judged in CI.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const main = path.join(root, 'apps/bench/dist/main.js');
+const out = mkdtempSync(path.join(tmpdir(), 'genswap-bench-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const { SCENARIOS } = (await import(path.join(root, 'apps/bench/dist/scenarios/index.js'))) as { SCENARIOS: Record<string, unknown> };
+
+describe('pnpm bench --quick', () => {
+  it.each(Object.keys(SCENARIOS))('%s runs and writes a valid report', (name) => {
+    const run = spawnSync(process.execPath, [main, name, '--quick', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(out, `${name}.json`), 'utf8'));
+    expect(report).toMatchObject({ scenario: name, quick: true });
+    expect(report.machine.cores).toBeGreaterThan(0);
+    const measurements = Object.values(report.measurements) as { median: number; samples: number[] }[];
+    expect(measurements.length).toBeGreaterThan(0);
+    for (const m of measurements) {
+      expect(Number.isFinite(m.median)).toBe(true);
+      expect(m.samples.length).toBeGreaterThan(0);
+    }
+    for (const r of Object.values(report.ratios) as number[]) expect(Number.isFinite(r)).toBe(true);
+  });
+
+  it('rejects an unknown scenario as a usage error', () => {
+    const run = spawnSync(process.execPath, [main, 'no-such-scenario'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/unknown scenario: no-such-scenario/);
+  });
+});
