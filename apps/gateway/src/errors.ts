@@ -1,0 +1,27 @@
+import { GenswapError } from '@genswap/core';
+
+/**
+ * The error registry of @genswap/gateway: code -> what to do. Codes are stable and never reused.
+ * Config problems (recorded through CompileContext) use the GENSWAP_GATEWAY_CONFIG_* codes; the
+ * others are thrown by the codec and the shared rate-limit state. The README's table is kept in
+ * step with this registry by a test.
+ */
+export const GATEWAY_ERRORS = {
+  GENSWAP_GATEWAY_CONFIG_BAD_CIDR: 'Write an IPv4 or IPv6 address, optionally with a prefix length (10.0.0.0/8, 2001:db8::/32), with no host bits set after the prefix.',
+  GENSWAP_GATEWAY_CONFIG_BAD_REGEX: 'Fix the regular expression so that `new RegExp(source)` accepts it (JavaScript syntax).',
+  GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX: 'Rewrite the pattern without a quantifier inside a repeated group (e.g. `(a+)+`) or a backreference, and keep it under the length cap: such patterns can take exponential time on hostile input.',
+  GENSWAP_GATEWAY_CONFIG_UNKNOWN_LIMIT: 'Name a limit defined under `limits`, or define it there.',
+  GENSWAP_GATEWAY_CONFIG_BAD_RULE: 'Give a `limit` rule the name of its limit, and give `limit` only to `action: limit` rules.',
+  GENSWAP_GATEWAY_CONFIG_TOO_MANY_RANGES: 'Split the list or aggregate it into larger CIDR blocks; each address family holds at most 16,777,216 ranges.',
+  GENSWAP_GATEWAY_BAD_ENCODING: 'The bytes were not produced by this version of the gateway codec: publish with the same @genswap/gateway version the workers run.',
+  GENSWAP_GATEWAY_BAD_STATE: 'Pass the object returned by createState() (or createRateLimitState()) unchanged to the workers.',
+  GENSWAP_GATEWAY_INVALID_OPTION: 'Fix the option named in the message; its accepted range is given there.',
+} as const;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+export class GatewayError extends GenswapError {
+  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, GATEWAY_ERRORS[code], options);
+  }
+}
