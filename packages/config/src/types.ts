@@ -38,9 +38,10 @@ export interface CompileContext {
   /** Directory list-file references are resolved against. */
   readonly dir: string;
   /**
-   * Reads a list file named by the config (relative to the config file). On failure (missing,
-   * unreadable, too big, binary) records a problem located at the config node `path` and
-   * returns undefined.
+   * Reads a list file named by the config (relative to the config file; the same file is read
+   * once per load). On failure records a problem and returns undefined: located at the config
+   * node `path` when the file cannot be read (missing, unreadable, too big), at the offending
+   * line of the list file when its content is not text (binary, not UTF-8).
    */
   readList(ref: string, path: ConfigPath): ListFile | undefined;
   /** Records a problem at the YAML node of `path` in the config file. */
@@ -70,8 +71,11 @@ export interface LoadOptions {
   readonly maxAliasCount?: number;
   /** Deepest nesting of mappings/sequences. Default 64. */
   readonly maxDepth?: number;
+  /** Most problems listed in a ConfigError; the rest are counted in one last problem. Default 100. */
+  readonly maxProblems?: number;
 }
 
+/** Where a load spent its time. List files count as read (I/O) and parse (line splitting), not compile. */
 export interface LoadTimings {
   readonly readMs: number;
   readonly parseMs: number;
@@ -86,5 +90,7 @@ export interface LoadedConfig<C> {
   /** Every file read: the config file first, then list files (what a --watch should watch). */
   readonly files: readonly string[];
   readonly bytes: number;
+  /** Entries read from list files, all lists together. */
+  readonly listEntries: number;
   readonly timings: LoadTimings;
 }

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import type { z } from 'zod';
+import { safeParseAsync } from 'zod/v4/core';
+import { LoadCompileContext } from './compile-context.js';
+import { controlCharacter, decodeText } from './decode-text.js';
+import { toDefinition } from './definition.js';
+import { ConfigError, DefinitionModuleError } from './errors.js';
+import { type Limits, resolveLimits } from './limits.js';
+import { locate } from './locate.js';
+import { parseYaml } from './parse-yaml.js';
+import { formatPath, ProblemList } from './problems.js';
+import { readFileBounded } from './read-file.js';
+import { closestKey } from './suggest.js';
+import type { ConfigDefinition, ConfigPath, ConfigProblem, LoadedConfig, LoadOptions } from './types.js';
+import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
+import { yamlToValue } from './yaml-to-value.js';
+import { issuesToProblems } from './zod-issues.js';
+
+function requireDefinition(value: unknown): ConfigDefinition {
+  const definition = toDefinition(value);
+  if (definition === undefined) throw new DefinitionModuleError('(argument)', 'loadConfig needs a ConfigDefinition ({ schema, compile? }) or a zod schema');
+  return definition;
+}
+
+function wholeFile(file: string, message: string, code: string, line = 0, column = 0): ConfigProblem {
+  return { file, line, column, path: '', message, code };
+}
+
+function unknownKeyMessage(u: UnknownKey): string {
+  const guess = closestKey(u.key, u.known);
+  if (guess !== undefined) return `unknown key "${u.key}" (did you mean "${guess}"?)`;
+  if (u.known.length > 0 && u.known.length <= 8) return `unknown key "${u.key}" (known keys here: ${u.known.join(', ')})`;
+  return `unknown key "${u.key}"`;
+}
+
+/**
+ * Reads a config file once (size-checked on the open descriptor, then read bounded), parses it as
+ * one YAML document, validates it with the definition's zod schema (unknown keys included, see
+ * unknown-keys.ts) and runs its compile step. Resolves with the value, or rejects with a
+ * ConfigError listing every problem found, each at file:line:col.
+ */
+export function loadConfig<S extends z.ZodType, C = z.output<S>>(file: string, definition: ConfigDefinition<S, C>, options?: LoadOptions): Promise<LoadedConfig<C>>;
+export function loadConfig<S extends z.ZodType>(file: string, schema: S, options?: LoadOptions): Promise<LoadedConfig<z.output<S>>>;
+export async function loadConfig(file: string, definitionOrSchema: unknown, options?: LoadOptions): Promise<LoadedConfig<unknown>> {
+  const limits = resolveLimits(options);
+  const definition = requireDefinition(definitionOrSchema);
+  const abs = path.resolve(file);
+  const t0 = performance.now();
+  const read = await readFileBounded(abs, limits.maxBytes, 'maxBytes');
+  if (!read.ok) throw new ConfigError(abs, [wholeFile(abs, `cannot read config: ${read.reason}`, read.code)]);
+  const decoded = decodeText(read.bytes);
+  const readMs = performance.now() - t0;
+  if (!decoded.ok) throw new ConfigError(abs, [wholeFile(abs, decoded.reason, decoded.code, decoded.line, decoded.column)]);
+  return processText(decoded.text, abs, definition, limits, readMs, read.bytes.length);
+}
+
+/**
+ * The same pipeline on text already in memory (tests, editors, a config received over the wire).
+ * `file` names the text in problems and anchors list-file references.
+ */
+export function parseConfigText<S extends z.ZodType, C = z.output<S>>(text: string, file: string, definition: ConfigDefinition<S, C>, options?: LoadOptions): Promise<LoadedConfig<C>>;
+export function parseConfigText<S extends z.ZodType>(text: string, file: string, schema: S, options?: LoadOptions): Promise<LoadedConfig<z.output<S>>>;
+export async function parseConfigText(text: string, file: string, definitionOrSchema: unknown, options?: LoadOptions): Promise<LoadedConfig<unknown>> {
+  const limits = resolveLimits(options);
+  const definition = requireDefinition(definitionOrSchema);
+  const abs = path.resolve(file);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > limits.maxBytes) throw new ConfigError(abs, [wholeFile(abs, `text is ${bytes} bytes, more than maxBytes (${limits.maxBytes})`, 'GENSWAP_CONFIG_TOO_LARGE')]);
+  const control = controlCharacter(text);
+  if (control !== undefined && !control.ok) throw new ConfigError(abs, [wholeFile(abs, control.reason, control.code, control.line, control.column)]);
+  return processText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, abs, definition, limits, 0, bytes);
+}
+
+async function processText(text: string, file: string, definition: ConfigDefinition, limits: Limits, readMs: number, bytes: number): Promise<LoadedConfig<unknown>> {
+  const problems = new ProblemList(file, limits.maxProblems);
+  const fail = (cause?: unknown): ConfigError => new ConfigError(file, problems.sorted(), cause === undefined ? undefined : { cause });
+  if (!/\S/.test(text)) {
+    // Refused rather than read as "no settings": an empty file is most often a write in progress.
+    throw new ConfigError(file, [wholeFile(file, bytes === 0 ? 'file is empty (0 bytes)' : 'file holds only whitespace', 'GENSWAP_CONFIG_EMPTY')]);
+  }
+
+  const t1 = performance.now();
+  const parsed = parseYaml(text, limits.maxDepth);
+  const position = (offset: number): { line: number; column: number } => {
+    const { line, col } = parsed.lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  for (const p of parsed.problems) problems.add({ file, ...position(p.offset), path: '', message: p.message, code: p.code });
+  const doc = parsed.doc;
+  if (!parsed.usable || doc === undefined) throw fail();
+  if (doc.contents === null) {
+    problems.add(wholeFile(file, 'file holds no YAML value (only comments or document markers)', 'GENSWAP_CONFIG_EMPTY'));
+    throw fail();
+  }
+  const converted = yamlToValue(doc, parsed.lineCounter, limits.maxDepth, limits.maxAliasCount);
+  for (const p of converted.problems) problems.add({ file, ...position(p.offset), path: formatPath(p.path), message: p.message, code: p.code });
+  const parseMs = performance.now() - t1;
+  if (!converted.complete) throw fail();
+
+  const t2 = performance.now();
+  const at = (p: ConfigPath, where: 'value' | 'key'): { line: number; column: number } => position(locate(doc, converted.anchors, p, where));
+  const reported = new Set<string>();
+  for (const u of findUnknownKeys(definition.schema, converted.value)) {
+    const where = formatPath(u.path);
+    reported.add(where);
+    problems.add({ file, ...at(u.path, 'key'), path: where, message: unknownKeyMessage(u), code: 'GENSWAP_CONFIG_UNKNOWN_KEY' });
+  }
+  const result = await safeParseAsync(definition.schema, converted.value);
+  if (!result.success) {
+    for (const p of issuesToProblems(result.error.issues, converted.value)) {
+      const where = formatPath(p.path);
+      // A strict object's own unrecognized_keys issue repeats what the walk above reported.
+      if (p.code === 'GENSWAP_CONFIG_UNKNOWN_KEY' && reported.has(where)) continue;
+      problems.add({ file, ...at(p.path, p.at), path: where, message: p.message, code: p.code });
+    }
+  }
+  const validateMs = performance.now() - t2;
+
+  const ctx = new LoadCompileContext(file, limits, problems, (p) => at(p, 'value'));
+  let value: unknown = result.success ? result.data : undefined;
+  let compileMs = 0;
+  let cause: unknown;
+  // Compile runs on any value zod accepted, even beside unknown-key problems, so that one run
+  // reports bad list lines and CIDRs too; its result is dropped if anything was reported.
+  if (result.success && definition.compile !== undefined) {
+    const t3 = performance.now();
+    try {
+      value = await definition.compile(result.data, ctx);
+    } catch (err) {
+      cause = err;
+      problems.add(wholeFile(file, `compile step threw: ${err instanceof Error ? err.message : String(err)}`, 'GENSWAP_CONFIG_COMPILE_FAILED'));
+    }
+    compileMs = Math.max(0, performance.now() - t3 - ctx.listReadMs - ctx.listParseMs);
+  }
+  if (problems.count > 0) throw fail(cause);
+  return {
+    value,
+    file,
+    files: [file, ...ctx.listFiles],
+    bytes,
+    listEntries: ctx.listEntries,
+    timings: { readMs: readMs + ctx.listReadMs, parseMs: parseMs + ctx.listParseMs, validateMs, compileMs },
+  };
+}

@@ -1,0 +1,102 @@
+import { type CST, Composer, type Document, LineCounter, Parser, type YAMLError } from 'yaml';
+import type { ConfigErrorCode } from './errors.js';
+
+/** A problem found while parsing, located by string offset (converted to line:col by the caller). */
+export interface OffsetProblem {
+  readonly offset: number;
+  readonly message: string;
+  readonly code: ConfigErrorCode;
+}
+
+export interface ParsedYaml {
+  /** The document, or undefined when the text could not be composed (too deep). */
+  readonly doc: Document.Parsed | undefined;
+  readonly lineCounter: LineCounter;
+  readonly problems: readonly OffsetProblem[];
+  /** True when the document's structure is sound enough to convert and validate. */
+  readonly usable: boolean;
+}
+
+/**
+ * Only the YAML 1.2 core schema: no `!!binary`, `!!timestamp`, `!!set`... (resolveKnownTags off),
+ * no merge keys, no custom tags. Duplicate keys are found while converting (see yaml-to-value.ts),
+ * where both occurrences are known, so the library's own check is off.
+ */
+const PARSE_OPTIONS = {
+  schema: 'core',
+  version: '1.2',
+  resolveKnownTags: false,
+  merge: false,
+  uniqueKeys: false,
+  prettyErrors: false,
+  strict: true,
+  intAsBigInt: false,
+  keepSourceTokens: false,
+} as const;
+
+const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/**
+ * Offset of the first collection nested deeper than maxDepth, from the token tree (the parser keeps
+ * an explicit stack; this walk does too). Checked before composing because the composer recurses:
+ * a few hundred levels exhaust the stack, and a stack overflow that lands inside V8's regexp
+ * compiler aborts the whole process instead of throwing. A tiny `[[[[...` file must not do that.
+ */
+export function firstTooDeep(tokens: readonly CST.Token[], maxDepth: number): number | undefined {
+  const stack: [CST.Token, number][] = [];
+  for (const token of tokens) if (token.type === 'document' && token.value) stack.push([token.value, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (!COLLECTIONS.has(token.type)) continue;
+    const collection = token as CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
+    if (depth + 1 > maxDepth) return collection.offset;
+    for (const item of collection.items) {
+      if ('key' in item && item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+function describeTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+function fromYamlError(err: YAMLError): OffsetProblem {
+  const offset = err.pos[0];
+  if (err.code === 'TAG_RESOLVE_FAILED') {
+    const tag = err.message.replace(/^Unresolved tag: /, '');
+    return { offset, code: 'GENSWAP_CONFIG_CUSTOM_TAG', message: `tag ${describeTag(tag)} is not allowed` };
+  }
+  if (/Maximum call stack size exceeded/.test(err.message)) {
+    return { offset, code: 'GENSWAP_CONFIG_TOO_DEEP', message: 'nesting too deep to parse' };
+  }
+  return { offset, code: 'GENSWAP_CONFIG_SYNTAX', message: err.message };
+}
+
+/**
+ * Parses one YAML document with source positions. Every parser error and warning is a problem
+ * (a config is no place for "probably fine"); a second document in the file is a problem.
+ */
+export function parseYaml(text: string, maxDepth: number): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const deepAt = firstTooDeep(tokens, maxDepth);
+  if (deepAt !== undefined) {
+    const problem: OffsetProblem = { offset: deepAt, code: 'GENSWAP_CONFIG_TOO_DEEP', message: `nesting deeper than maxDepth (${maxDepth})` };
+    return { doc: undefined, lineCounter, problems: [problem], usable: false };
+  }
+  const composer = new Composer(PARSE_OPTIONS);
+  const docs: Document.Parsed[] = [];
+  // Two documents are enough to know the file is wrong; a file of ten thousand `---` is not composed.
+  for (const composed of composer.compose(tokens, true, text.length)) if (docs.push(composed) === 2) break;
+  const doc = docs[0]!;
+  const problems: OffsetProblem[] = [...doc.errors, ...doc.warnings].map(fromYamlError);
+  const second = docs[1];
+  if (second !== undefined) {
+    problems.push({ offset: second.range[0], code: 'GENSWAP_CONFIG_SYNTAX', message: 'a second YAML document (---) in the file: a config file holds one document' });
+  }
+  // Tag and directive warnings leave a sound tree; errors (and extra documents) do not.
+  const usable = doc.errors.length === 0 && second === undefined;
+  return { doc, lineCounter, problems, usable };
+}
