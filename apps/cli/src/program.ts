@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { type CliIo, processIo } from './io.js';
+import { reloadCommand } from './commands/reload.js';
+import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
 
 /**
  * Builds the `genswap` program. Each command lives in its own file under commands/ and is
@@ -11,5 +14,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage and an example)');
   // Commands register themselves below, one line each.
+  program.addCommand(serveCommand(io));
+  program.addCommand(reloadCommand(io));
+  program.addCommand(statusCommand(io));
   return program;
 }

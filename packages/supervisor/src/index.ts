@@ -1,1 +1,11 @@
 export type * from './types.js';
+export { Supervisor, createSupervisor } from './supervisor.js';
+export { startAdminServer, isLoopback } from './admin-server.js';
+export type { AdminServer, AdminServerOptions, AdminTarget } from './admin-server.js';
+export { handleSignals } from './signals.js';
+export type { SignalHandle, SignalHandlerOptions } from './signals.js';
+export { ConfigWatcher } from './config-watcher.js';
+export type { ConfigWatcherOptions } from './config-watcher.js';
+export { SupervisorMetrics } from './metrics.js';
+export { SUPERVISOR_ERRORS, SupervisorError, TaskFailedError } from './errors.js';
+export type { RemoteError, SupervisorErrorCode } from './errors.js';

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { UsageError } from '../exit-codes.js';
+import { adminBaseUrl } from '../host-port.js';
+import type { CliIo } from '../io.js';
+import { reloadByAdmin } from '../serve/admin-client.js';
+import { formatReload } from '../serve/format.js';
+import { reloadBySignal } from '../serve/state-file.js';
+import { positiveInt } from './serve.js';
+
+const EXAMPLE = `
+Example:
+  $ genswap reload --pid-file run/genswap.pid
+  reloaded: generation 3 is serving (4.2 ms, reload #2)
+  $ genswap reload --admin 127.0.0.1:9901 --json
+
+It waits for the outcome and exits 0 when the new config is serving, 1 when it was refused
+(the previous generation keeps serving; each problem is printed as file:line:col: path: message [code]).
+With --pid-file it sends SIGHUP to that pid and reads the outcome from <pid-file>.state.json.
+`;
+
+export function reloadCommand(io: CliIo): Command {
+  return new Command('reload')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride() // commander errors reach main as CommanderError (usage: exit 2), as for the root command
+    .showHelpAfterError('(run with --help for usage and an example)')
+    .description('Reload the config of a running `genswap serve` and wait for the outcome.')
+    .option('--pid-file <file>', 'pid file of the serve process (signals it with SIGHUP)')
+    .option('--admin <url>', 'admin address of the serve process (POST /reload), e.g. 127.0.0.1:9901')
+    .option('--json', 'print the outcome as JSON', false)
+    .option('--timeout <ms>', 'how long to wait for the outcome', positiveInt('--timeout', 2 ** 31 - 1), 30_000)
+    .addHelpText('after', EXAMPLE)
+    .action(async (opts: { pidFile?: string; admin?: string; json: boolean; timeout: number }) => {
+      if ((opts.pidFile === undefined) === (opts.admin === undefined)) throw new UsageError('genswap reload needs exactly one of --pid-file or --admin');
+      const record = opts.pidFile !== undefined ? await reloadBySignal(opts.pidFile, opts.timeout) : await reloadByAdmin(adminBaseUrl(opts.admin!), opts.timeout);
+      if (opts.json) {
+        io.out(`${JSON.stringify(record, null, 2)}\n`);
+      } else {
+        const { summary, problems } = formatReload(record);
+        (record.ok ? io.out : io.err)(`${summary}\n`);
+        for (const line of problems) io.err(`${line}\n`);
+      }
+      if (!record.ok) throw new CliError('GENSWAP_CLI_RELOAD_FAILED', `reload #${record.id} was refused; generation ${record.generation} keeps serving`);
+    });
+}

@@ -1,0 +1,82 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { parseHostPort } from '../host-port.js';
+import type { CliIo } from '../io.js';
+import { runServe } from '../serve/run-serve.js';
+
+export function positiveInt(name: string, max: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`${name} must be an integer from 0 to ${max}`);
+    return n;
+  };
+}
+
+function hostPort(flag: string): (text: string) => { host: string; port: number } {
+  return (text) => {
+    try {
+      return parseHostPort(text, flag);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
+
+const EXAMPLE = `
+Example:
+  $ genswap serve --config apps/gateway/config/gateway.yaml --listen 127.0.0.1:8080 \\
+      --pid-file run/genswap.pid --admin 127.0.0.1:9901
+  genswap serve: listening on http://127.0.0.1:8080 (pid 4242, generation 1, 2 threads, admin http://127.0.0.1:9901)
+  $ curl -i http://127.0.0.1:8080/login        # answers carry x-genswap-generation
+  $ genswap reload --pid-file run/genswap.pid  # or: kill -HUP 4242, or --watch
+
+Signals: SIGHUP reloads; SIGTERM/SIGINT drain in-flight requests (--drain-timeout) and exit 0;
+a second SIGTERM exits at once. With --pid-file, a state file <pid-file>.state.json is kept
+beside the pid file so \`genswap reload --pid-file\` can report the outcome of its signal.
+`;
+
+export function serveCommand(io: CliIo): Command {
+  return new Command('serve')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride() // commander errors reach main as CommanderError (usage: exit 2), as for the root command
+    .showHelpAfterError('(run with --help for usage and an example)')
+    .description('Serve HTTP through a worker pool whose config reloads atomically (SIGHUP, --watch, admin POST /reload).')
+    .requiredOption('-c, --config <file>', 'YAML config file')
+    .option('--handler <module>', 'worker module, compiled JS whose default export is defineWorker(handler) (default: the gateway)')
+    .option('--schema <module>', 'module exporting an AppModule { definition, codec?, createState? } (default: the gateway)')
+    .option('--listen <host:port>', 'front end address; port 0 picks a free one', hostPort('--listen'), { host: '127.0.0.1', port: 8080 })
+    .option('--threads <n>', 'worker threads (default: the number of CPUs)', positiveInt('--threads', 1024))
+    .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
+    .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
+    .option('--watch', 'reload when the config file or a list file changes (symlink swaps included)', false)
+    .option('--drain-timeout <ms>', 'how long shutdown waits for in-flight requests', positiveInt('--drain-timeout', 2 ** 31 - 1), 10_000)
+    .option('--log-level <level>', 'pino level: trace, debug, info, warn, error, fatal, silent', 'info')
+    .addHelpText('after', EXAMPLE)
+    .action(async (opts: {
+      config: string;
+      handler?: string;
+      schema?: string;
+      listen: { host: string; port: number };
+      threads?: number;
+      pidFile?: string;
+      admin?: { host: string; port: number };
+      watch: boolean;
+      drainTimeout: number;
+      logLevel: string;
+    }) => {
+      await runServe(
+        {
+          config: opts.config,
+          listen: opts.listen,
+          watch: opts.watch,
+          drainTimeoutMs: opts.drainTimeout,
+          logLevel: opts.logLevel,
+          ...(opts.handler !== undefined ? { handler: opts.handler } : {}),
+          ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
+          ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+          ...(opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {}),
+          ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
+        },
+        io,
+      );
+    });
+}

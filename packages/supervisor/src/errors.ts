@@ -1,0 +1,47 @@
+import { GenswapError } from '@genswap/core';
+
+/**
+ * The error registry of @genswap/supervisor: stable code -> what to do. Codes are never
+ * reused. The README's error table is kept in step with this registry by a test.
+ */
+export const SUPERVISOR_ERRORS = {
+  GENSWAP_SUPERVISOR_INVALID_OPTION: 'Fix the supervisor option named in the message; its accepted values are given there.',
+  GENSWAP_SUPERVISOR_CLOSED: 'The supervisor is shutting down or closed; create a new one (or retry against the replacement process).',
+  GENSWAP_TASK_FAILED: 'The handler threw or rejected: see the message and `remote` (name, message, stack) for where.',
+  GENSWAP_TASK_ABORTED: 'The caller aborted the task; its worker was replaced and its pins released. Nothing to do.',
+  GENSWAP_TASK_LOST: 'The worker died under the task (crash, process.exit, resourceLimits) or the pool refused it; see cause. The worker was replaced.',
+  GENSWAP_WORKER_NOT_WRAPPED: 'Export the handler as `export default defineWorker(handler)` from @genswap/supervisor/worker.',
+  GENSWAP_WORKER_NOT_SUPERVISED: 'Load this worker module through createSupervisor (or `genswap serve --handler`); it needs the store handle in workerData.',
+  GENSWAP_RELOAD_FAILED: 'An unexpected error stopped the reload before publishing; the running generation is untouched. See the message.',
+  GENSWAP_ADMIN_NOT_LOOPBACK: 'Bind the admin listener to a loopback address (127.0.0.1 or ::1); it can reload and expose internals.',
+} as const;
+
+export type SupervisorErrorCode = keyof typeof SUPERVISOR_ERRORS;
+
+export class SupervisorError extends GenswapError {
+  constructor(code: SupervisorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, SUPERVISOR_ERRORS[code], options);
+  }
+}
+
+/** The handler's error as the worker saw it (errors lose their class and extra fields crossing threads). */
+export interface RemoteError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
+/** A task failed in the handler; `generation` names the config it ran on. */
+export class TaskFailedError extends SupervisorError {
+  readonly generation: number;
+  readonly threadId: number;
+  readonly remote: RemoteError;
+
+  constructor(generation: number, threadId: number, remote: RemoteError) {
+    super('GENSWAP_TASK_FAILED', `handler failed on generation ${generation} in thread ${threadId}: ${remote.name}: ${remote.message}`);
+    this.generation = generation;
+    this.threadId = threadId;
+    this.remote = remote;
+  }
+}

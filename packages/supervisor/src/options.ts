@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SupervisorError } from './errors.js';
+import { silentLogger } from './silent-logger.js';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { LoadOptions } from '@genswap/config';
+import type { AppModule, StoreOptions, SupervisorLogger, SupervisorOptions } from './types.js';
+
+export interface ResolvedOptions<C, State> {
+  readonly configFile: string;
+  readonly app: AppModule<C, State>;
+  readonly workerFile: string;
+  readonly threads: number;
+  readonly drainTimeoutMs: number;
+  readonly historySize: number;
+  /** undefined: no watching. */
+  readonly watchDebounceMs: number | undefined;
+  readonly concurrentTasksPerWorker: number;
+  readonly logger: SupervisorLogger;
+  readonly store: Omit<StoreOptions<C>, 'codec'> | undefined;
+  readonly load: LoadOptions | undefined;
+  readonly resourceLimits: ResourceLimits | undefined;
+}
+
+function invalid(message: string): SupervisorError {
+  return new SupervisorError('GENSWAP_SUPERVISOR_INVALID_OPTION', message);
+}
+
+function intOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`supervisor option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function workerPath(worker: unknown): string {
+  if (worker instanceof URL) return fileURLToPath(worker);
+  if (typeof worker !== 'string' || worker === '') throw invalid('supervisor option worker must be a path or file URL of the worker module');
+  return worker.startsWith('file:') ? fileURLToPath(worker) : resolve(worker);
+}
+
+/** Checks every option and fills in defaults; throws GENSWAP_SUPERVISOR_INVALID_OPTION naming the option. */
+export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): ResolvedOptions<C, State> {
+  if (typeof options?.configFile !== 'string' || options.configFile === '') throw invalid('supervisor option configFile must be a non-empty path');
+  const app = options.app as Partial<AppModule<C, State>> | undefined;
+  if (app === null || typeof app !== 'object' || typeof app.definition?.schema !== 'object') {
+    throw invalid('supervisor option app must be an AppModule: an object with definition.schema (a zod schema)');
+  }
+  const workerFile = workerPath(options.worker);
+  if (!existsSync(workerFile)) throw invalid(`supervisor option worker: module ${workerFile} does not exist (workers load compiled JavaScript)`);
+  let watchDebounceMs: number | undefined;
+  if (options.watch === true) watchDebounceMs = 100;
+  else if (typeof options.watch === 'object' && options.watch !== null) watchDebounceMs = intOption('watch.debounceMs', options.watch.debounceMs, 100, 0, 60_000);
+  return {
+    configFile: resolve(options.configFile),
+    app: app as AppModule<C, State>,
+    workerFile,
+    threads: intOption('threads', options.threads, availableParallelism(), 1, 1024),
+    drainTimeoutMs: intOption('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),
+    historySize: intOption('historySize', options.historySize, 20, 1, 10_000),
+    watchDebounceMs,
+    concurrentTasksPerWorker: intOption('concurrentTasksPerWorker', options.concurrentTasksPerWorker, 1, 1, 1000),
+    logger: options.logger ?? silentLogger,
+    store: options.store,
+    load: options.load,
+    resourceLimits: options.resourceLimits,
+  };
+}

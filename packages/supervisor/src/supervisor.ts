@@ -1,0 +1,340 @@
+import { EventEmitter } from 'node:events';
+import { Piscina } from 'piscina';
+import { createStore, type GenerationStore } from '@genswap/core';
+import { loadConfig } from '@genswap/config';
+import { CoalescingQueue, type RunInfo } from './coalescing-queue.js';
+import { ConfigWatcher } from './config-watcher.js';
+import { isEnvelope, PROBE_TASK } from './envelope.js';
+import { SupervisorError, TaskFailedError } from './errors.js';
+import { SupervisorMetrics } from './metrics.js';
+import { type ResolvedOptions, resolveOptions } from './options.js';
+import { problemsOf } from './problems.js';
+import { RingBuffer } from './ring-buffer.js';
+import type {
+  ReloadRecord,
+  ReloadTrigger,
+  RunOptions,
+  SupervisorCounters,
+  SupervisorEvents,
+  SupervisorLogger,
+  SupervisorOptions,
+  SupervisorStatus,
+  TaskResult,
+} from './types.js';
+import { type TrackedExit, WorkerTracker } from './worker-tracker.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/**
+ * The primary side: owns the config file, the generation store and the piscina pool.
+ * Create it with createSupervisor(). Tasks run on the generation current when they start;
+ * reloads are serialized and coalesced; a failed reload changes nothing that runs.
+ */
+export class Supervisor<C = unknown, State = unknown> extends EventEmitter<SupervisorEvents> {
+  readonly configFile: string;
+  readonly store: GenerationStore<C>;
+  readonly metrics: SupervisorMetrics;
+
+  private readonly opts: ResolvedOptions<C, State>;
+  private readonly log: SupervisorLogger;
+  private readonly pool: Piscina;
+  private readonly tracker: WorkerTracker;
+  private readonly reloads: CoalescingQueue<ReloadRecord, ReloadTrigger>;
+  private readonly history: RingBuffer<ReloadRecord>;
+  private readonly watcher: ConfigWatcher | undefined;
+  private readonly counters: Mutable<SupervisorCounters> = {
+    reloadRequests: 0,
+    reloadsOk: 0,
+    reloadsFailed: 0,
+    tasksOk: 0,
+    tasksFailed: 0,
+    tasksAborted: 0,
+    tasksLost: 0,
+    workerExits: 0,
+    deadWorkerPinsReleased: 0,
+  };
+  private readonly startedAt = new Date();
+  private currentFiles: readonly string[];
+  private state: SupervisorStatus['state'] = 'running';
+  private inFlight = 0;
+  private idleTaskWaiters: (() => void)[] = [];
+  private closing: Promise<void> | undefined;
+
+  /** @internal use createSupervisor() */
+  constructor(opts: ResolvedOptions<C, State>, store: GenerationStore<C>, files: readonly string[], state: State) {
+    super();
+    this.opts = opts;
+    this.configFile = opts.configFile;
+    this.store = store;
+    this.currentFiles = files;
+    this.log = opts.logger.child({ component: 'supervisor' });
+    this.history = new RingBuffer(opts.historySize);
+    this.metrics = new SupervisorMetrics(() => this.status());
+    this.reloads = new CoalescingQueue(
+      (info) => this.runReload(info),
+      (err, info) => this.recordReload(this.failure(info, err, new Date().toISOString(), 0), err),
+    );
+    this.pool = new Piscina({
+      filename: opts.workerFile,
+      minThreads: opts.threads,
+      maxThreads: opts.threads,
+      concurrentTasksPerWorker: opts.concurrentTasksPerWorker,
+      ...(opts.concurrentTasksPerWorker > 1 ? { atomics: 'async' as const } : {}),
+      ...(opts.resourceLimits !== undefined ? { resourceLimits: opts.resourceLimits } : {}),
+      workerData: { handle: store.handle, state },
+    });
+    // Without a listener, an error of a worker with no task to fail would crash the process.
+    this.pool.on('error', (err: unknown) => this.log.error({ err }, 'worker pool error'));
+    this.tracker = new WorkerTracker(this.pool, (exit) => this.onWorkerExit(exit));
+    this.watcher =
+      opts.watchDebounceMs === undefined
+        ? undefined
+        : new ConfigWatcher({
+            files,
+            debounceMs: opts.watchDebounceMs,
+            logger: this.log,
+            onChange: (changed) => {
+              this.log.info({ files: changed }, 'config change detected');
+              if (this.state === 'running') void this.reload({ trigger: 'watch' });
+            },
+          });
+  }
+
+  /** The generation new tasks get. */
+  get generation(): number {
+    return this.store.generation;
+  }
+
+  /** Files the current generation was read from (config first, then list files). */
+  get files(): readonly string[] {
+    return this.currentFiles;
+  }
+
+  /**
+   * Runs `task` on a worker with the generation current when it starts. Resolves with the
+   * handler's result and that generation. Rejects with TaskFailedError (handler threw; it
+   * knows the generation), GENSWAP_TASK_ABORTED, GENSWAP_TASK_LOST or GENSWAP_SUPERVISOR_CLOSED.
+   */
+  async run<R = unknown, T = unknown>(task: T, options: RunOptions = {}): Promise<TaskResult<R>> {
+    if (this.state !== 'running') {
+      this.metrics.taskDone('rejected');
+      throw new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', `task refused: the supervisor is ${this.state}`);
+    }
+    this.inFlight++;
+    try {
+      let raw: unknown;
+      try {
+        raw = await this.pool.run(task, options.signal === undefined ? {} : { signal: options.signal });
+      } catch (err) {
+        if (options.signal?.aborted === true) {
+          this.countTask('tasksAborted', 'aborted');
+          throw new SupervisorError('GENSWAP_TASK_ABORTED', 'task aborted by the caller; its worker is being replaced', { cause: err });
+        }
+        this.countTask('tasksLost', 'lost');
+        throw new SupervisorError('GENSWAP_TASK_LOST', `task lost: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      }
+      if (!isEnvelope(raw)) {
+        this.countTask('tasksLost', 'lost');
+        throw new SupervisorError('GENSWAP_WORKER_NOT_WRAPPED', `worker module ${this.opts.workerFile} returned a bare value, not a defineWorker result`);
+      }
+      if (!raw.ok) {
+        this.countTask('tasksFailed', 'failed');
+        throw new TaskFailedError(raw.generation, raw.threadId, raw.error);
+      }
+      this.countTask('tasksOk', 'ok');
+      return { generation: raw.generation, threadId: raw.threadId, result: raw.result as R };
+    } finally {
+      if (--this.inFlight === 0) this.wakeIdleTaskWaiters();
+    }
+  }
+
+  /**
+   * Re-reads and validates the config file and publishes it as a new generation. Never rejects
+   * for a bad config: the outcome says ok: false with the problems, and the running generation
+   * is untouched. Calls made while a reload runs coalesce into one more reload (which reads the
+   * file when it starts, so the latest file wins) and all get its outcome. Rejects only when
+   * the supervisor is closing or closed.
+   */
+  reload(options: { trigger?: ReloadTrigger } = {}): Promise<ReloadRecord> {
+    if (this.state !== 'running') {
+      return Promise.reject(new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', `reload refused: the supervisor is ${this.state}`));
+    }
+    this.counters.reloadRequests++;
+    this.metrics.reloadRequested();
+    return this.reloads.request(options.trigger ?? 'api');
+  }
+
+  status(): SupervisorStatus {
+    const store = this.store.stats();
+    return {
+      pid: process.pid,
+      state: this.state,
+      startedAt: this.startedAt.toISOString(),
+      uptimeMs: Math.round(Date.now() - this.startedAt.getTime()),
+      configFile: this.configFile,
+      files: this.currentFiles,
+      generation: store.generation,
+      store,
+      workers: { threads: this.opts.threads, alive: this.tracker.aliveCount, threadIds: this.tracker.threadIds },
+      tasks: { inFlight: this.inFlight },
+      reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, history: this.history.toArray() },
+      counters: { ...this.counters },
+    };
+  }
+
+  /**
+   * Graceful shutdown: refuses new tasks and reloads, lets a running reload finish, waits for
+   * in-flight tasks up to `drainTimeoutMs` (then terminates them), and stops the workers.
+   * Idempotent; later calls return the same promise.
+   */
+  close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.drainTimeoutMs ?? this.opts.drainTimeoutMs);
+    return this.closing;
+  }
+
+  /** @internal start-up check, see PROBE_TASK */
+  async probe(): Promise<void> {
+    const raw = await this.pool.run(PROBE_TASK);
+    if (!isEnvelope(raw)) {
+      throw new SupervisorError('GENSWAP_WORKER_NOT_WRAPPED', `worker module ${this.opts.workerFile}: its default export is not a defineWorker() function`);
+    }
+  }
+
+  private async shutdown(drainTimeoutMs: number): Promise<void> {
+    const t0 = performance.now();
+    this.state = 'closing';
+    this.log.info({ inFlight: this.inFlight, drainTimeoutMs }, 'supervisor closing');
+    this.watcher?.close();
+    this.store.close(); // a publish waiting for a free slot gives up now; readers keep working
+    await this.reloads.idle();
+    if (!(await this.tasksIdle(drainTimeoutMs))) {
+      this.log.warn({ inFlight: this.inFlight, drainTimeoutMs }, 'drain timed out');
+    }
+    await this.pool.destroy();
+    this.state = 'closed';
+    this.log.info({ durationMs: round(performance.now() - t0) }, 'supervisor closed');
+  }
+
+  private tasksIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleTaskWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private wakeIdleTaskWaiters(): void {
+    const waiters = this.idleTaskWaiters;
+    this.idleTaskWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private countTask(counter: 'tasksOk' | 'tasksFailed' | 'tasksAborted' | 'tasksLost', label: 'ok' | 'failed' | 'aborted' | 'lost'): void {
+    this.counters[counter]++;
+    this.metrics.taskDone(label);
+  }
+
+  private async runReload(info: RunInfo<ReloadTrigger>): Promise<ReloadRecord> {
+    const startedAt = new Date().toISOString();
+    // Synchronous, before the file is read: `genswap reload --pid-file` relies on this order.
+    this.emit('reload-start', { id: info.id, requests: info.requests });
+    const t0 = performance.now();
+    try {
+      const loaded = await loadConfig(this.configFile, this.opts.app.definition, this.opts.load);
+      const generation = await this.store.publish(loaded.value);
+      // Only after the publish succeeded: a failure above leaves everything as it was.
+      this.currentFiles = loaded.files;
+      this.watcher?.update(loaded.files);
+      return this.recordReload({
+        ok: true,
+        id: info.id,
+        generation,
+        durationMs: round(performance.now() - t0),
+        files: loaded.files,
+        startedAt,
+        requests: info.requests,
+        triggers: [...new Set(info.metas)],
+      });
+    } catch (err) {
+      return this.recordReload(this.failure(info, err, startedAt, performance.now() - t0), err);
+    }
+  }
+
+  private failure(info: RunInfo<ReloadTrigger>, err: unknown, startedAt: string, durationMs: number): ReloadRecord {
+    return {
+      ok: false,
+      id: info.id,
+      generation: this.store.generation,
+      durationMs: round(durationMs),
+      problems: problemsOf(err, this.configFile),
+      startedAt,
+      requests: info.requests,
+      triggers: [...new Set(info.metas)],
+    };
+  }
+
+  /** `cause`: the error of a failed reload, logged under err unless it is a plain ConfigError. */
+  private recordReload(entry: ReloadRecord, cause?: unknown): ReloadRecord {
+    this.history.push(entry);
+    this.metrics.reloadDone(entry);
+    const fields = { reloadId: entry.id, generation: entry.generation, durationMs: entry.durationMs, requests: entry.requests, triggers: entry.triggers };
+    if (entry.ok) {
+      this.counters.reloadsOk++;
+      this.log.info({ ...fields, files: entry.files }, 'reload succeeded');
+    } else {
+      this.counters.reloadsFailed++;
+      const err = cause !== undefined && !Array.isArray((cause as { problems?: unknown }).problems) ? cause : undefined;
+      this.log.warn({ ...fields, problems: entry.problems, ...(err !== undefined ? { err } : {}) }, 'reload failed');
+    }
+    this.emit('reload', entry);
+    return entry;
+  }
+
+  private onWorkerExit({ threadId, exitCode }: TrackedExit): void {
+    // The thread has stopped: nothing can touch its pin row any more (core invariant I4).
+    const pinsReleased = this.store.releaseReader(threadId);
+    const expected = this.state !== 'running';
+    this.counters.deadWorkerPinsReleased += pinsReleased;
+    if (expected) {
+      this.log.debug({ threadId, exitCode, pinsReleased }, 'worker stopped');
+    } else {
+      this.counters.workerExits++;
+      this.metrics.workerExited(pinsReleased);
+      this.log.warn({ threadId, exitCode, pinsReleased }, 'worker exited');
+    }
+    this.emit('worker-exit', { threadId, exitCode, pinsReleased, expected });
+  }
+}
+
+/**
+ * Loads and validates the config (rejecting with the ConfigError and its located problems if
+ * it is bad), publishes it as generation 1, starts the pool and checks one worker can load
+ * the worker module. Rejects with GENSWAP_SUPERVISOR_INVALID_OPTION for bad options.
+ */
+export async function createSupervisor<C, State = unknown>(options: SupervisorOptions<C, State>): Promise<Supervisor<C, State>> {
+  const opts = resolveOptions(options);
+  const log = opts.logger.child({ component: 'supervisor' });
+  const t0 = performance.now();
+  const loaded = await loadConfig(opts.configFile, opts.app.definition, opts.load);
+  const store = createStore<C>({
+    maxReaders: Math.max(64, opts.threads * 2),
+    ...opts.store,
+    ...(opts.app.codec !== undefined ? { codec: opts.app.codec } : {}),
+  });
+  await store.publish(loaded.value as C);
+  const state = opts.app.createState?.() as State;
+  const supervisor = new Supervisor<C, State>(opts, store, loaded.files, state);
+  try {
+    await supervisor.probe();
+  } catch (err) {
+    await supervisor.close({ drainTimeoutMs: 0 });
+    throw err;
+  }
+  log.info({ generation: store.generation, threads: opts.threads, configFile: opts.configFile, files: loaded.files, durationMs: round(performance.now() - t0) }, 'supervisor started');
+  return supervisor;
+}
