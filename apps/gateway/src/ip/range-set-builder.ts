@@ -17,9 +17,9 @@ const PACKED_SORT_LIMIT = 2 ** 21;
  * a million single addresses with neighbours shrinks, and the search has one candidate.
  */
 export class RangeSetBuilder {
-  private v4 = new Uint32Array(64);
+  private v4: Uint32Array = new Uint32Array(64);
   private v4Count = 0;
-  private v6 = new Uint32Array(64);
+  private v6: Uint32Array = new Uint32Array(64);
   private v6Count = 0;
 
   /** Ranges added so far, before merging. */

@@ -1,0 +1,139 @@
+import type { CompileContext, ConfigPath } from '@genswap/config';
+import type { GatewayErrorCode } from '../errors.js';
+import { newCidrBounds, parseCidr } from '../ip/cidr.js';
+import type { IpRanges } from '../ip/ip-ranges.js';
+import { RangeSetBuilder } from '../ip/range-set-builder.js';
+import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/regex-safety.js';
+import type { GatewayConfig, HeaderCondition, LimitSpec, RuleSpec } from './gateway-config.js';
+import type { GatewayInput } from './schema.js';
+
+/**
+ * The compile step (runs in the primary, once per reload): CIDR lists and list files into
+ * sorted merged tables, regexes checked, limit references resolved. Every problem is
+ * recorded with its location and compiling goes on, so one reload reports them all.
+ */
+
+/** Bad lines reported per list file; beyond this one summary problem stands for the rest. */
+export const MAX_PROBLEMS_PER_LIST = 20;
+
+const BAD_CIDR: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR';
+const TOO_MANY: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_TOO_MANY_RANGES';
+
+function compileRanges(ctx: CompileContext, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): IpRanges {
+  const builder = new RangeSetBuilder();
+  const bounds = newCidrBounds();
+  let full = false;
+  cidrs.forEach((text, i) => {
+    const family = parseCidr(text, bounds);
+    if (typeof family === 'string') ctx.problemAt([...cidrsPath, i], family, BAD_CIDR);
+    else if (!builder.add(family, bounds) && !full) {
+      full = true;
+      ctx.problemAt([...cidrsPath, i], 'too many ranges in this list', TOO_MANY);
+    }
+  });
+  files.forEach((ref, i) => {
+    const list = ctx.readList(ref, [...filesPath, i]);
+    if (list === undefined) return;
+    let bad = 0;
+    const entries = list.entries;
+    for (let k = 0; k < entries.length; k++) {
+      const family = parseCidr(entries[k]!, bounds);
+      if (typeof family === 'string') {
+        bad++;
+        if (bad <= MAX_PROBLEMS_PER_LIST) ctx.problemInList(list, k, family, BAD_CIDR);
+      } else if (!builder.add(family, bounds) && !full) {
+        full = true;
+        ctx.problemInList(list, k, 'too many ranges: this entry and those after it do not fit', TOO_MANY);
+      }
+    }
+    if (bad > MAX_PROBLEMS_PER_LIST) {
+      ctx.problemAt([...filesPath, i], `${list.file}: ${bad - MAX_PROBLEMS_PER_LIST} more invalid entries not listed`, BAD_CIDR);
+    }
+  });
+  return builder.build();
+}
+
+function checkPattern(ctx: CompileContext, source: string | undefined, flags: string, path: ConfigPath): void {
+  if (source === undefined) return;
+  const problem = checkRegex(source, flags);
+  if (problem !== undefined) ctx.problemAt(path, problem.message, problem.code);
+}
+
+function compileHeaders(ctx: CompileContext, headers: GatewayInput['rules'][number]['match']['headers'], path: ConfigPath): HeaderCondition[] | undefined {
+  if (headers === undefined) return undefined;
+  return headers.map((h, j) => {
+    const name = h.name.toLowerCase();
+    const set = [h.present !== undefined, h.equals !== undefined, h.regex !== undefined].filter(Boolean).length;
+    if (set > 1) ctx.problemAt([...path, j], 'give one of present, equals or regex', 'GENSWAP_GATEWAY_CONFIG_BAD_RULE');
+    checkPattern(ctx, h.regex, TEXT_REGEX_FLAGS, [...path, j, 'regex']);
+    if (h.equals !== undefined) return { name, equals: h.equals };
+    if (h.regex !== undefined) return { name, regex: h.regex };
+    return { name, present: h.present ?? true };
+  });
+}
+
+function compileRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
+  const seen = new Set<string>();
+  return value.rules.map((rule, i) => {
+    const path: ConfigPath = ['rules', i];
+    const name = rule.name ?? `rules[${i}]`;
+    if (rule.name !== undefined) {
+      if (seen.has(rule.name)) ctx.problemAt([...path, 'name'], `rule name "${rule.name}" is used twice`, 'GENSWAP_GATEWAY_CONFIG_BAD_RULE');
+      seen.add(rule.name);
+    }
+    if (rule.action === 'limit') {
+      if (rule.limit === undefined) ctx.problemAt(path, 'a rule with action: limit needs `limit: <name of a limit>`', 'GENSWAP_GATEWAY_CONFIG_BAD_RULE');
+      else if (!Object.hasOwn(value.limits, rule.limit)) {
+        const known = Object.keys(value.limits);
+        ctx.problemAt([...path, 'limit'], `no limit named "${rule.limit}" (defined: ${known.length > 0 ? known.join(', ') : 'none'})`, 'GENSWAP_GATEWAY_CONFIG_UNKNOWN_LIMIT');
+      }
+    } else if (rule.limit !== undefined) {
+      ctx.problemAt([...path, 'limit'], `limit is only meaningful with action: limit (this rule's action is ${rule.action})`, 'GENSWAP_GATEWAY_CONFIG_BAD_RULE');
+    }
+    const m = rule.match;
+    checkPattern(ctx, m.pathRegex, PATH_REGEX_FLAGS, [...path, 'match', 'pathRegex']);
+    checkPattern(ctx, m.userAgent, TEXT_REGEX_FLAGS, [...path, 'match', 'userAgent']);
+    const headers = compileHeaders(ctx, m.headers, [...path, 'match', 'headers']);
+    const spec: RuleSpec = {
+      name,
+      action: rule.action,
+      ...(rule.action === 'limit' && rule.limit !== undefined ? { limit: rule.limit } : {}),
+      ...(m.methods !== undefined ? { methods: m.methods.map((x) => x.toUpperCase()) } : {}),
+      ...(m.path !== undefined ? { pathPrefix: m.path } : {}),
+      ...(m.pathRegex !== undefined ? { pathRegex: m.pathRegex } : {}),
+      ...(m.hosts !== undefined ? { hosts: m.hosts.map((h) => h.toLowerCase().replace(/\.$/, '')) } : {}),
+      ...(m.userAgent !== undefined ? { userAgent: m.userAgent } : {}),
+      ...(headers !== undefined ? { headers } : {}),
+    };
+    return spec;
+  });
+}
+
+function compileLimits(value: GatewayInput): Record<string, LimitSpec> {
+  const limits: Record<string, LimitSpec> = {};
+  for (const [name, l] of Object.entries(value.limits)) {
+    limits[name] = {
+      name,
+      requests: l.requests,
+      windowSeconds: l.windowSeconds,
+      ...(l.key === 'ip' ? {} : { keyHeader: l.key.slice('header:'.length).toLowerCase() }),
+    };
+  }
+  return limits;
+}
+
+/** `definition.compile`: the validated config into its runtime form. */
+export function compileGateway(value: GatewayInput, ctx: CompileContext): GatewayConfig {
+  return {
+    settings: {
+      statuses: { ...value.statuses },
+      rules: compileRules(ctx, value),
+      limits: compileLimits(value),
+    },
+    lists: {
+      allow: compileRanges(ctx, value.ip.allow, ['ip', 'allow'], value.ip.allowFiles, ['ip', 'allowFiles']),
+      deny: compileRanges(ctx, value.ip.deny, ['ip', 'deny'], value.ip.denyFiles, ['ip', 'denyFiles']),
+      trustedProxies: compileRanges(ctx, value.trustedProxies, ['trustedProxies'], [], []),
+    },
+  };
+}

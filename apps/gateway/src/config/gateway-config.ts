@@ -1,0 +1,75 @@
+import type { IpRanges } from '../ip/ip-ranges.js';
+
+/**
+ * The compiled gateway config: what `definition.compile` returns in the primary, what the codec
+ * encodes into a generation's shared bytes, and what a handler receives in a worker.
+ *
+ * `settings` is small and JSON-shaped (deep-frozen after decode). `lists` are the big tables:
+ * in a worker they are Uint32Array views over the slot's SharedArrayBuffer, valid only while
+ * the task's lease is held (see Lease in @genswap/core) and never to be written to: every
+ * worker reads the same bytes.
+ */
+export interface GatewayConfig {
+  readonly settings: GatewaySettings;
+  readonly lists: GatewayLists;
+}
+
+export interface GatewayLists {
+  readonly allow: IpRanges;
+  readonly deny: IpRanges;
+  /** Peers whose forwarding headers (X-Forwarded-For, X-Original-URI...) are believed. */
+  readonly trustedProxies: IpRanges;
+}
+
+export type Verdict = 'allow' | 'deny' | 'limited';
+export type RuleAction = 'allow' | 'deny' | 'limit';
+
+export interface Statuses {
+  readonly allow: number;
+  readonly deny: number;
+  readonly limited: number;
+}
+
+/** One header condition. Exactly one of present / equals / regex is set after compile. */
+export interface HeaderCondition {
+  /** Lower-case header name. */
+  readonly name: string;
+  readonly present?: boolean;
+  readonly equals?: string;
+  /** Regex source, matched case-insensitively. */
+  readonly regex?: string;
+}
+
+/** A compiled rule. Every condition present must hold (AND); no condition matches everything. */
+export interface RuleSpec {
+  /** The rule's `name`, or `rules[i]`; reported in `x-genswap-rule`. */
+  readonly name: string;
+  /** Upper-case methods, any of which matches. */
+  readonly methods?: readonly string[];
+  /** Prefix of the normalized path. */
+  readonly pathPrefix?: string;
+  /** Regex source over the normalized path, case-sensitive. */
+  readonly pathRegex?: string;
+  /** Lower-case host names; `*.example.com` matches any subdomain (not example.com itself). */
+  readonly hosts?: readonly string[];
+  /** Regex source over User-Agent, matched case-insensitively. */
+  readonly userAgent?: string;
+  readonly headers?: readonly HeaderCondition[];
+  readonly action: RuleAction;
+  /** Name of the limit, for `action: limit`. */
+  readonly limit?: string;
+}
+
+export interface LimitSpec {
+  readonly name: string;
+  readonly requests: number;
+  readonly windowSeconds: number;
+  /** Lower-case header whose value keys the counter; undefined keys by client IP. */
+  readonly keyHeader?: string;
+}
+
+export interface GatewaySettings {
+  readonly statuses: Statuses;
+  readonly rules: readonly RuleSpec[];
+  readonly limits: Readonly<Record<string, LimitSpec>>;
+}

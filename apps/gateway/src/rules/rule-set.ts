@@ -1,0 +1,101 @@
+import type { GatewaySettings, HeaderCondition, RuleSpec } from '../config/gateway-config.js';
+import type { DescribedRequest } from '../request/describe-request.js';
+import { PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from './regex-safety.js';
+
+/**
+ * A generation's rules, ready to match: regexes compiled once per generation per worker.
+ * The primary already checked every pattern (compile.ts), so `new RegExp` cannot throw here.
+ * No pattern has the `g` or `y` flag, so `test` keeps no state between requests.
+ */
+interface CompiledHeader {
+  readonly condition: HeaderCondition;
+  readonly regex: RegExp | undefined;
+}
+
+interface CompiledRule {
+  readonly spec: RuleSpec;
+  readonly pathRegex: RegExp | undefined;
+  readonly userAgent: RegExp | undefined;
+  readonly headers: readonly CompiledHeader[] | undefined;
+}
+
+function compileRule(spec: RuleSpec): CompiledRule {
+  return {
+    spec,
+    pathRegex: spec.pathRegex === undefined ? undefined : new RegExp(spec.pathRegex, PATH_REGEX_FLAGS),
+    userAgent: spec.userAgent === undefined ? undefined : new RegExp(spec.userAgent, TEXT_REGEX_FLAGS),
+    headers: spec.headers?.map((condition) => ({
+      condition,
+      regex: condition.regex === undefined ? undefined : new RegExp(condition.regex, TEXT_REGEX_FLAGS),
+    })),
+  };
+}
+
+function hostMatches(hosts: readonly string[], host: string): boolean {
+  for (const pattern of hosts) {
+    if (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern) return true;
+  }
+  return false;
+}
+
+function headerMatches(h: CompiledHeader, headers: Readonly<Record<string, string | undefined>>): boolean {
+  const value = headers[h.condition.name];
+  if (h.condition.present !== undefined) return (value !== undefined) === h.condition.present;
+  if (value === undefined) return false;
+  if (h.condition.equals !== undefined) return value === h.condition.equals;
+  return h.regex!.test(value);
+}
+
+function ruleMatches(rule: CompiledRule, req: DescribedRequest): boolean {
+  const spec = rule.spec;
+  if (spec.methods !== undefined && !spec.methods.includes(req.method)) return false;
+  if (spec.pathPrefix !== undefined && !req.path.startsWith(spec.pathPrefix)) return false;
+  if (rule.pathRegex !== undefined && !rule.pathRegex.test(req.path)) return false;
+  if (spec.hosts !== undefined && !hostMatches(spec.hosts, req.host)) return false;
+  if (rule.userAgent !== undefined && !rule.userAgent.test(req.headers['user-agent'] ?? '')) return false;
+  if (rule.headers !== undefined) {
+    for (const h of rule.headers) if (!headerMatches(h, req.headers)) return false;
+  }
+  return true;
+}
+
+export class RuleSet {
+  private readonly rules: readonly CompiledRule[];
+
+  constructor(settings: GatewaySettings) {
+    this.rules = settings.rules.map(compileRule);
+  }
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  /** Index of the first rule at or after `from` that matches, or -1. */
+  firstMatch(req: DescribedRequest, from: number): number {
+    for (let i = from; i < this.rules.length; i++) if (ruleMatches(this.rules[i]!, req)) return i;
+    return -1;
+  }
+
+  rule(index: number): RuleSpec {
+    return this.rules[index]!.spec;
+  }
+}
+
+/**
+ * Compiled rule sets by generation, for this worker thread. A few are kept because tasks of
+ * an older generation may still run (async handlers) right after a newer one arrived. The
+ * settings object is compared too, so two unrelated configs that claim the same generation
+ * (tests, embedders with several stores) never share compiled rules.
+ */
+const MAX_CACHED = 4;
+const cache = new Map<number, { settings: GatewaySettings; rules: RuleSet }>();
+
+export function ruleSetFor(settings: GatewaySettings, generation: number): RuleSet {
+  const hit = cache.get(generation);
+  if (hit !== undefined && hit.settings === settings) return hit.rules;
+  const rules = new RuleSet(settings);
+  cache.delete(generation);
+  cache.set(generation, { settings, rules });
+  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+  return rules;
+}
