@@ -13,7 +13,7 @@ export interface ParsedYaml {
   readonly doc: Document.Parsed | undefined;
   readonly lineCounter: LineCounter;
   readonly problems: readonly OffsetProblem[];
-  /** True when the document's structure is sound enough to convert and validate. */
+  /** True when the document is exactly what the user wrote, so worth converting and validating. */
   readonly usable: boolean;
 }
 
@@ -96,7 +96,8 @@ export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   if (second !== undefined) {
     problems.push({ offset: second.range[0], code: 'GENSWAP_CONFIG_SYNTAX', message: 'a second YAML document (---) in the file: a config file holds one document' });
   }
-  // Tag and directive warnings leave a sound tree; errors (and extra documents) do not.
-  const usable = doc.errors.length === 0 && second === undefined;
+  // Warnings (custom tags, unknown directives) leave a tree, but one whose tagged values fell back
+  // to strings: validating it would add follow-on complaints about values the user did not write.
+  const usable = doc.errors.length === 0 && doc.warnings.length === 0 && second === undefined;
   return { doc, lineCounter, problems, usable };
 }

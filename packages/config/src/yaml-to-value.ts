@@ -115,6 +115,16 @@ class Converter {
     if (target === undefined) {
       this.complete = false;
       this.report(start(alias), `alias *${alias.source} has no anchor &${alias.source} before it`, 'GENSWAP_CONFIG_SYNTAX');
+      return undefined;
+    }
+    // An alias written inside the node it names would expand forever: say so, rather than
+    // letting the depth or alias limit report it with a path a hundred segments long.
+    const [from, to] = target.range ?? [0, 0];
+    const at = start(alias) ?? -1;
+    if (at >= from && at < to) {
+      this.complete = false;
+      this.report(at, `alias *${alias.source} refers to a node that contains it (a cycle)`, 'GENSWAP_CONFIG_ALIAS_LIMIT');
+      return undefined;
     }
     return target;
   }

@@ -42,6 +42,16 @@ const CODE_BY_ISSUE: Readonly<Record<string, ConfigErrorCode>> = {
   custom: 'GENSWAP_CONFIG_INVALID_VALUE',
 };
 
+/**
+ * An issue about a key the mapping does not have (whatever the key's schema: a type, an enum, a
+ * union) is a missing key. Refinements keep their own words: they may mean something subtler.
+ */
+function isMissingKey(issue: $ZodIssue, data: unknown, path: ConfigPath): boolean {
+  if (issue.code === 'custom' || issue.code === 'unrecognized_keys' || path.length === 0) return false;
+  const parent = valueAt(data, path.slice(0, -1));
+  return parent.found && typeof parent.value === 'object' && parent.value !== null && !Array.isArray(parent.value) && !valueAt(data, path).found;
+}
+
 /** True for a union member that failed only because the value has another type altogether. */
 function onlyWrongType(issues: readonly $ZodIssue[]): boolean {
   return issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0;
@@ -56,19 +66,17 @@ export function issuesToProblems(issues: readonly $ZodIssue[], data: unknown, pr
   const out: SchemaProblem[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as (string | number)[])];
+    if (isMissingKey(issue, data, path)) {
+      out.push({ path, at: 'value', message: `missing required key "${String(path[path.length - 1])}"`, code: 'GENSWAP_CONFIG_MISSING_KEY' });
+      continue;
+    }
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) out.push({ path: [...path, key], at: 'key', message: `unknown key "${key}"`, code: 'GENSWAP_CONFIG_UNKNOWN_KEY' });
         break;
-      case 'invalid_type': {
-        const here = valueAt(data, path);
-        if (!here.found && path.length > 0) {
-          out.push({ path, at: 'value', message: `missing required key "${String(path[path.length - 1])}"`, code: 'GENSWAP_CONFIG_MISSING_KEY' });
-        } else {
-          out.push({ path, at: 'value', message: `expected ${issue.expected}, got ${describeValue(here.value)}`, code: 'GENSWAP_CONFIG_TYPE' });
-        }
+      case 'invalid_type':
+        out.push({ path, at: 'value', message: `expected ${issue.expected}, got ${describeValue(valueAt(data, path).value)}`, code: 'GENSWAP_CONFIG_TYPE' });
         break;
-      }
       case 'invalid_union': {
         const branches = issue.errors.filter((branch) => !onlyWrongType(branch));
         if (branches.length === 1 && issue.errors.length > 1) {
