@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type ConfigError, type ConfigProblem, parseConfigText } from '@genswap/config';
+import { afterAll, describe, expect, it } from 'vitest';
+import { definition } from '../definition.js';
+import { parseIp } from '../ip/ip-address.js';
+import { containsAddress } from '../ip/ip-ranges.js';
+import { MAX_PROBLEMS_PER_LIST } from './compile.js';
+import type { GatewayConfig } from './gateway-config.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'gateway-compile-'));
+const file = path.join(dir, 'gateway.yaml');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function compile(text: string): Promise<GatewayConfig> {
+  return (await parseConfigText(text, file, definition)).value;
+}
+
+async function problems(text: string): Promise<ConfigProblem[]> {
+  try {
+    await parseConfigText(text, file, definition);
+  } catch (err) {
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected the config to be refused');
+}
+
+const scratch = new Uint32Array(4);
+function contains(ranges: GatewayConfig['lists']['deny'], ip: string): boolean {
+  return containsAddress(ranges, parseIp(ip, scratch), scratch);
+}
+
+describe('gateway definition', () => {
+  it('gives a near-empty file sane defaults: no lists, no rules, standard statuses', async () => {
+    const config = await compile('{}\n');
+    expect(config.settings).toEqual({ statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {} });
+    expect(config.lists.deny.v4.length + config.lists.allow.v4.length + config.lists.trustedProxies.v4.length).toBe(0);
+  });
+
+  it('compiles lists, list files, rules and limits', async () => {
+    writeFileSync(path.join(dir, 'deny.txt'), '# scanners\n192.0.2.0/24\n\n2001:db8::/32   # a comment\n198.51.100.7\n');
+    const config = await compile(`
+trustedProxies: [127.0.0.1/32, "::1"]
+ip:
+  allow: [192.0.2.10]
+  deny: [203.0.113.0/24, "::ffff:198.51.100.0/120"]
+  denyFiles: [deny.txt]
+rules:
+  - name: no-scanners
+    match: { userAgent: "(sqlmap|nikto)", methods: [get, Post] }
+    action: deny
+  - match:
+      path: /login
+      hosts: [Example.COM, "*.example.org"]
+      headers:
+        - { name: X-Api-Key }
+        - { name: x-debug, present: false }
+        - { name: accept, regex: "json" }
+    action: limit
+    limit: login
+limits:
+  login: { requests: 5, windowSeconds: 60 }
+  api: { requests: 100, windowSeconds: 1, key: "header:X-Api-Key" }
+statuses: { limited: 403 }
+`);
+    expect(contains(config.lists.deny, '192.0.2.99')).toBe(true);
+    expect(contains(config.lists.deny, '2001:db8::5')).toBe(true);
+    expect(contains(config.lists.deny, '198.51.100.200')).toBe(true);
+    expect(contains(config.lists.deny, '198.51.101.1')).toBe(false);
+    expect(contains(config.lists.allow, '192.0.2.10')).toBe(true);
+    expect(contains(config.lists.trustedProxies, '::1')).toBe(true);
+    expect(config.settings.statuses).toEqual({ allow: 200, deny: 403, limited: 403 });
+    expect(config.settings.rules).toEqual([
+      { name: 'no-scanners', action: 'deny', methods: ['GET', 'POST'], userAgent: '(sqlmap|nikto)' },
+      {
+        name: 'rules[1]',
+        action: 'limit',
+        limit: 'login',
+        pathPrefix: '/login',
+        hosts: ['example.com', '*.example.org'],
+        headers: [{ name: 'x-api-key', present: true }, { name: 'x-debug', present: false }, { name: 'accept', regex: 'json' }],
+      },
+    ]);
+    expect(config.settings.limits).toEqual({
+      login: { name: 'login', requests: 5, windowSeconds: 60 },
+      api: { name: 'api', requests: 100, windowSeconds: 1, keyHeader: 'x-api-key' },
+    });
+  });
+
+  it('rejects bad CIDRs at their line and column, with the fix in the message', async () => {
+    const found = await problems('ip:\n  deny:\n    - 10.0.0.0/8\n    - 10.0.0.1/8\n    - 2001:db8::/129\n');
+    expect(found.map((p) => [p.path, p.line, p.column, p.code])).toEqual([
+      ['ip.deny[1]', 4, 7, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
+      ['ip.deny[2]', 5, 7, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
+    ]);
+    expect(found[0]!.message).toMatch(/write 10\.0\.0\.0\/8/);
+  });
+
+  it('reports bad list-file lines at the file and line, and summarizes beyond the cap', async () => {
+    writeFileSync(path.join(dir, 'typos.txt'), '192.0.2.1\nnot-an-ip\n# fine\n192.0.2.300\n');
+    const found = await problems('ip:\n  allowFiles: [typos.txt]\n');
+    expect(found.map((p) => [path.basename(p.file), p.line, p.code])).toEqual([
+      ['typos.txt', 2, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
+      ['typos.txt', 4, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
+    ]);
+
+    writeFileSync(path.join(dir, 'garbage.txt'), Array.from({ length: MAX_PROBLEMS_PER_LIST + 5 }, (_, i) => `bad-${i}`).join('\n'));
+    const many = await problems('ip:\n  denyFiles: [garbage.txt]\n');
+    expect(many.filter((p) => p.file.endsWith('garbage.txt'))).toHaveLength(MAX_PROBLEMS_PER_LIST);
+    expect(many.find((p) => p.path === 'ip.denyFiles[0]')?.message).toMatch(/5 more invalid entries/);
+  });
+
+  it('reports a missing list file at the reference', async () => {
+    const found = await problems('ip:\n  denyFiles: [nowhere.txt]\n');
+    expect(found[0]).toMatchObject({ path: 'ip.denyFiles[0]', line: 2, code: 'GENSWAP_CONFIG_NOT_FOUND' });
+  });
+
+  it('rejects an invalid regex at compile time with its location', async () => {
+    const found = await problems('rules:\n  - action: deny\n    match:\n      userAgent: "(unclosed"\n');
+    expect(found).toEqual([
+      expect.objectContaining({ path: 'rules[0].match.userAgent', line: 4, column: 18, code: 'GENSWAP_GATEWAY_CONFIG_BAD_REGEX', message: expect.stringMatching(/invalid regex/) }),
+    ]);
+  });
+
+  it('rejects catastrophic-backtracking and over-long regexes', async () => {
+    const found = await problems(`rules:
+  - action: deny
+    match: { pathRegex: "^/(a+)+$" }
+  - action: deny
+    match: { headers: [{ name: referer, regex: "${'x'.repeat(300)}" }] }
+`);
+    expect(found.map((p) => [p.path, p.code])).toEqual([
+      ['rules[0].match.pathRegex', 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
+      ['rules[1].match.headers[0].regex', 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
+    ]);
+  });
+
+  it('checks limit references and rule shapes', async () => {
+    const found = await problems(`rules:
+  - { action: limit, limit: nope }
+  - { action: limit }
+  - { action: deny, limit: login }
+  - { name: twice, action: allow }
+  - { name: twice, action: allow }
+  - action: deny
+    match: { headers: [{ name: x, present: true, equals: "1" }] }
+limits:
+  login: { requests: 1, windowSeconds: 1 }
+`);
+    expect(found.map((p) => [p.path, p.code])).toEqual([
+      ['rules[0].limit', 'GENSWAP_GATEWAY_CONFIG_UNKNOWN_LIMIT'],
+      ['rules[1]', 'GENSWAP_GATEWAY_CONFIG_BAD_RULE'],
+      ['rules[2].limit', 'GENSWAP_GATEWAY_CONFIG_BAD_RULE'],
+      ['rules[4].name', 'GENSWAP_GATEWAY_CONFIG_BAD_RULE'],
+      ['rules[5].match.headers[0]', 'GENSWAP_GATEWAY_CONFIG_BAD_RULE'],
+    ]);
+    expect(found[0]!.message).toBe('no limit named "nope" (defined: login)');
+  });
+
+  it('is strict: misspelled keys and out-of-range values are refused with their location', async () => {
+    const found = await problems('ip:\n  denny: []\nstatuses: { allow: 403 }\nlimits:\n  x: { requests: 0, windowSeconds: 1, key: "cookie:a" }\n');
+    expect(found.map((p) => [p.path, p.code])).toEqual(
+      expect.arrayContaining([
+        ['ip.denny', 'GENSWAP_CONFIG_UNKNOWN_KEY'],
+        ['statuses.allow', expect.any(String)],
+        ['limits.x.requests', expect.any(String)],
+        ['limits.x.key', expect.any(String)],
+      ]),
+    );
+  });
+});
