@@ -1,4 +1,4 @@
-import { type CST, Composer, type Document, LineCounter, Parser, type YAMLError } from 'yaml';
+import { type CST, Composer, type Document, Lexer, LineCounter, Parser, type YAMLError } from 'yaml';
 import type { ConfigErrorCode } from './errors.js';
 
 /** A problem found while parsing, located by string offset (converted to line:col by the caller). */
@@ -36,26 +36,37 @@ const PARSE_OPTIONS = {
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
 
-/**
- * Offset of the first collection nested deeper than maxDepth, from the token tree (the parser keeps
- * an explicit stack; this walk does too). Checked before composing because the composer recurses:
- * a few hundred levels exhaust the stack, and a stack overflow that lands inside V8's regexp
- * compiler aborts the whole process instead of throwing. A tiny `[[[[...` file must not do that.
- */
-export function firstTooDeep(tokens: readonly CST.Token[], maxDepth: number): number | undefined {
-  const stack: [CST.Token, number][] = [];
-  for (const token of tokens) if (token.type === 'document' && token.value) stack.push([token.value, 0]);
-  while (stack.length > 0) {
-    const [token, depth] = stack.pop()!;
-    if (!COLLECTIONS.has(token.type)) continue;
-    const collection = token as CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
-    if (depth + 1 > maxDepth) return collection.offset;
-    for (const item of collection.items) {
-      if ('key' in item && item.key) stack.push([item.key, depth + 1]);
-      if (item.value) stack.push([item.value, depth + 1]);
-    }
+/** Offset of the collection open at nesting level maxDepth + 1 on the parser's stack, if any. */
+function tooDeepOnStack(stack: readonly CST.Token[], maxDepth: number): number | undefined {
+  let depth = 0;
+  for (const token of stack) {
+    if (COLLECTIONS.has(token.type) && ++depth > maxDepth) return token.offset;
   }
   return undefined;
+}
+
+/**
+ * Runs the lexer and the token parser (both iterative) one lexeme at a time, watching the parser's
+ * stack of open collections, and stops at the first collection nested deeper than maxDepth. Two
+ * reasons to check here rather than after parsing: the composer recurses, and a few hundred levels
+ * exhaust the stack (a stack overflow that lands inside V8's regexp compiler aborts the process
+ * instead of throwing); and a 4 MiB file of `[` costs the parser ~10 s, which this cuts to the
+ * first maxDepth levels.
+ */
+function tokenize(text: string, lineCounter: LineCounter, maxDepth: number): CST.Token[] | { tooDeepAt: number } {
+  const parser = new Parser(lineCounter.addNewLine);
+  // Parser.parse() reports the first line itself; driving next() directly, it is ours to report.
+  lineCounter.addNewLine(0);
+  const tokens: CST.Token[] = [];
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    if (parser.stack.length > maxDepth) {
+      const at = tooDeepOnStack(parser.stack, maxDepth);
+      if (at !== undefined) return { tooDeepAt: at };
+    }
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return tokens;
 }
 
 function describeTag(tag: string): string {
@@ -80,10 +91,9 @@ function fromYamlError(err: YAMLError): OffsetProblem {
  */
 export function parseYaml(text: string, maxDepth: number): ParsedYaml {
   const lineCounter = new LineCounter();
-  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
-  const deepAt = firstTooDeep(tokens, maxDepth);
-  if (deepAt !== undefined) {
-    const problem: OffsetProblem = { offset: deepAt, code: 'GENSWAP_CONFIG_TOO_DEEP', message: `nesting deeper than maxDepth (${maxDepth})` };
+  const tokens = tokenize(text, lineCounter, maxDepth);
+  if (!Array.isArray(tokens)) {
+    const problem: OffsetProblem = { offset: tokens.tooDeepAt, code: 'GENSWAP_CONFIG_TOO_DEEP', message: `nesting deeper than maxDepth (${maxDepth})` };
     return { doc: undefined, lineCounter, problems: [problem], usable: false };
   }
   const composer = new Composer(PARSE_OPTIONS);

@@ -52,9 +52,20 @@ function isMissingKey(issue: $ZodIssue, data: unknown, path: ConfigPath): boolea
   return parent.found && typeof parent.value === 'object' && parent.value !== null && !Array.isArray(parent.value) && !valueAt(data, path).found;
 }
 
-/** True for a union member that failed only because the value has another type altogether. */
-function onlyWrongType(issues: readonly $ZodIssue[]): boolean {
-  return issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0;
+/**
+ * True for a union member that failed only because the value is of another type or literal
+ * altogether (not a member the user was trying to write).
+ */
+function onlyWrongKind(issues: readonly $ZodIssue[]): boolean {
+  const only = issues.length === 1 ? issues[0]! : undefined;
+  return only !== undefined && only.path.length === 0 && (only.code === 'invalid_type' || only.code === 'invalid_value');
+}
+
+/** What a member expected: `number`, `"on" or "off"`. */
+function expectedBy(issue: $ZodIssue): string {
+  if (issue.code === 'invalid_type') return issue.expected;
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
+  return 'something else';
 }
 
 /**
@@ -78,13 +89,15 @@ export function issuesToProblems(issues: readonly $ZodIssue[], data: unknown, pr
         out.push({ path, at: 'value', message: `expected ${issue.expected}, got ${describeValue(valueAt(data, path).value)}`, code: 'GENSWAP_CONFIG_TYPE' });
         break;
       case 'invalid_union': {
-        const branches = issue.errors.filter((branch) => !onlyWrongType(branch));
+        const branches = issue.errors.filter((branch) => !onlyWrongKind(branch));
         if (branches.length === 1 && issue.errors.length > 1) {
-          // Only one member matched the value's type: its own complaints are the useful ones.
+          // Only one member matched the value's kind: its own complaints are the useful ones.
           out.push(...issuesToProblems(branches[0]!, data, path));
         } else if (branches.length === 0 && issue.errors.length > 0) {
-          const expected = [...new Set(issue.errors.map((b) => (b[0] as { expected?: string }).expected))].join(' or ');
-          out.push({ path, at: 'value', message: `expected ${expected}, got ${describeValue(valueAt(data, path).value)}`, code: 'GENSWAP_CONFIG_TYPE' });
+          const firsts = issue.errors.map((b) => b[0]!);
+          const expected = [...new Set(firsts.map(expectedBy))].join(' or ');
+          const code = firsts.every((i) => i.code === 'invalid_type') ? 'GENSWAP_CONFIG_TYPE' : 'GENSWAP_CONFIG_INVALID_VALUE';
+          out.push({ path, at: 'value', message: `expected ${expected}, got ${describeValue(valueAt(data, path).value)}`, code });
         } else {
           out.push({ path, at: 'value', message: issue.message, code: 'GENSWAP_CONFIG_INVALID_VALUE' });
         }
