@@ -1,0 +1,48 @@
+import { Worker } from 'node:worker_threads';
+import { createStore } from '../packages/core/dist/index.js';
+import { formatIPv4, type GatewayConfig, gatewayCodec, RangeSetBuilder } from '../apps/gateway/dist/index.js';
+import { expect, it } from 'vitest';
+
+/**
+ * The functional half of the 1,000,000-entry deny list requirement (the timing half is the
+ * bench scenario `big-list`): a worker that switches to a generation holding the list does not
+ * copy it into its heap, and looks addresses up in place in the shared slot.
+ */
+
+const ENTRIES = 1_000_000;
+
+it('a worker reads a 1,000,000-entry deny list in place: its heap does not grow by the list', async () => {
+  // Every fourth address from 16.0.0.0 on: a million ranges that cannot merge.
+  const base = 0x1000_0000;
+  const builder = new RangeSetBuilder();
+  for (let i = ENTRIES - 1; i >= 0; i--) builder.addV4(base + 4 * i, base + 4 * i);
+  const deny = builder.build();
+  expect(deny.v4.length).toBe(2 * ENTRIES);
+
+  const config: GatewayConfig = {
+    settings: { statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {} },
+    lists: { allow: { v4: new Uint32Array(0), v6: new Uint32Array(0) }, deny, trustedProxies: { v4: new Uint32Array(0), v6: new Uint32Array(0) } },
+  };
+  const store = createStore<GatewayConfig>({ codec: gatewayCodec, slots: 3 });
+  try {
+    await store.publish(config);
+    const members = [0, 1, 2, 499_999, 999_998, 999_999].map((i) => formatIPv4(base + 4 * i));
+    const strangers = [base - 1, base + 1, base + 3, base + 4 * ENTRIES, base + 4 * 500_000 + 2].map(formatIPv4);
+    const worker = new Worker(new URL('../apps/gateway/test-fixtures/big-list-reader.mjs', import.meta.url), {
+      workerData: { handle: store.handle, members, strangers },
+    });
+    const result = await new Promise<{ heapDelta: number; tableBytes: number; shared: boolean; membersFound: number; strangersFound: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(result.shared).toBe(true);
+    expect(result.tableBytes).toBe(8 * ENTRIES);
+    expect(result.membersFound).toBe(members.length);
+    expect(result.strangersFound).toBe(0);
+    // An 8 MB table copied into the heap would show up here; a view costs a few hundred bytes.
+    expect(result.heapDelta).toBeLessThan(result.tableBytes / 50);
+  } finally {
+    store.close();
+  }
+});
