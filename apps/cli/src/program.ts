@@ -3,6 +3,7 @@ import { type CliIo, processIo } from './io.js';
 import { reloadCommand } from './commands/reload.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
+import { registerValidate } from './commands/validate.js';
 
 /**
  * Builds the `genswap` program. Each command lives in its own file under commands/ and is
@@ -17,5 +18,6 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(serveCommand(io));
   program.addCommand(reloadCommand(io));
   program.addCommand(statusCommand(io));
+  registerValidate(program, io);
   return program;
 }

@@ -28,9 +28,17 @@ export function toDefinition(value: unknown): ConfigDefinition | undefined {
   return value as ConfigDefinition;
 }
 
-/** The definition a module exports as `definition`, else as its default export. */
+/**
+ * The definition a module exports: as `definition`, else as its default export, else as the
+ * `definition` of its default export (an AppModule `{ definition, codec }`, as `genswap serve
+ * --schema` takes, works here too).
+ */
 export function definitionFromModule(namespace: Record<string, unknown>, module: string): ConfigDefinition {
-  const found = toDefinition(namespace['definition']) ?? toDefinition(namespace['default']);
+  const fallback = namespace['default'] as { definition?: unknown } | null | undefined;
+  const found =
+    toDefinition(namespace['definition']) ??
+    toDefinition(fallback) ??
+    (typeof fallback === 'object' && fallback !== null ? toDefinition(fallback.definition) : undefined);
   if (found === undefined) {
     const exported = Object.keys(namespace).join(', ') || 'nothing';
     throw new DefinitionModuleError(module, `exports no ConfigDefinition or zod schema as \`definition\` or default (it exports: ${exported})`);

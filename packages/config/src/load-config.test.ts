@@ -179,6 +179,18 @@ describe('compile step', () => {
     ]);
   });
 
+  it('still compiles beside unknown keys, even when the schema is strict', async () => {
+    const strict = defineConfig({
+      schema: z.strictObject({ n: z.number(), inner: z.strictObject({ m: z.number() }) }),
+      compile(value, ctx) {
+        if (value.n < 0) ctx.problemAt(['n'], 'must not be negative', 'GENSWAP_CONFIG_INVALID_VALUE');
+        return value;
+      },
+    });
+    const ps = await problems('n: -1\nnn: 2\ninner: {m: 1, mm: 2}\n', strict);
+    expect(brief(ps)).toEqual(['1:4 n GENSWAP_CONFIG_INVALID_VALUE', '2:1 nn GENSWAP_CONFIG_UNKNOWN_KEY', '3:15 inner.mm GENSWAP_CONFIG_UNKNOWN_KEY']);
+  });
+
   it('turns a throwing compile step into a problem with the error as cause', async () => {
     const boom = new Error('boom');
     const throwing = defineConfig({

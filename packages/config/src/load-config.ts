@@ -22,6 +22,16 @@ function requireDefinition(value: unknown): ConfigDefinition {
   return definition;
 }
 
+/** Removes the key at `path` from a converted document (our own fresh copy, safe to edit). */
+function deleteAt(value: unknown, path: ConfigPath): void {
+  let parent = value;
+  for (const seg of path.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null) return;
+    parent = (parent as Record<string | number, unknown>)[seg];
+  }
+  if (typeof parent === 'object' && parent !== null) delete (parent as Record<string | number, unknown>)[path[path.length - 1]!];
+}
+
 function wholeFile(file: string, message: string, code: string, line = 0, column = 0): ConfigProblem {
   return { file, line, column, path: '', message, code };
 }
@@ -100,18 +110,30 @@ async function processText(text: string, file: string, definition: ConfigDefinit
   const t2 = performance.now();
   const at = (p: ConfigPath, where: 'value' | 'key'): { line: number; column: number } => position(locate(doc, converted.anchors, p, where));
   const reported = new Set<string>();
+  const unknownPaths: ConfigPath[] = [];
   for (const u of findUnknownKeys(definition.schema, converted.value)) {
     const where = formatPath(u.path);
     reported.add(where);
+    unknownPaths.push(u.path);
     problems.add({ file, ...at(u.path, 'key'), path: where, message: unknownKeyMessage(u), code: 'GENSWAP_CONFIG_UNKNOWN_KEY' });
   }
-  const result = await safeParseAsync(definition.schema, converted.value);
+  let result = await safeParseAsync(definition.schema, converted.value);
   if (!result.success) {
-    for (const p of issuesToProblems(result.error.issues, converted.value)) {
+    const issues = result.error.issues;
+    for (const p of issuesToProblems(issues, converted.value)) {
       const where = formatPath(p.path);
       // A strict object's own unrecognized_keys issue repeats what the walk above reported.
       if (p.code === 'GENSWAP_CONFIG_UNKNOWN_KEY' && reported.has(where)) continue;
       problems.add({ file, ...at(p.path, p.at), path: where, message: p.message, code: p.code });
+    }
+    if (issues.every((i) => i.code === 'unrecognized_keys')) {
+      // Only a strict schema's refusal of the (reported) unknown keys stands between the value
+      // and compile: parse it again without them, so that this one run also reports what compile
+      // finds (bad CIDRs, bad list lines) instead of revealing it after the typo is fixed.
+      for (const i of issues) for (const key of i.keys) unknownPaths.push([...(i.path as (string | number)[]), key]);
+      for (const p of unknownPaths) deleteAt(converted.value, p);
+      const retry = await safeParseAsync(definition.schema, converted.value);
+      if (retry.success) result = retry;
     }
   }
   const validateMs = performance.now() - t2;
@@ -121,7 +143,8 @@ async function processText(text: string, file: string, definition: ConfigDefinit
   let compileMs = 0;
   let cause: unknown;
   // Compile runs on any value zod accepted, even beside unknown-key problems, so that one run
-  // reports bad list lines and CIDRs too; its result is dropped if anything was reported.
+  // reports bad list lines and CIDRs too; its result is dropped if anything was reported. Other
+  // schema problems stop it: compile may rely on everything the schema guarantees.
   if (result.success && definition.compile !== undefined) {
     const t3 = performance.now();
     try {
