@@ -76,8 +76,10 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       (info) => this.runReload(info),
       (err, info) => this.recordReload(this.failure(info, err, new Date().toISOString(), 0), err),
     );
+    this.tracker = new WorkerTracker((exit) => this.onWorkerExit(exit));
     this.pool = new Piscina({
       filename: opts.workerFile,
+      loadBalancer: this.tracker.balancer(opts.concurrentTasksPerWorker),
       minThreads: opts.threads,
       maxThreads: opts.threads,
       concurrentTasksPerWorker: opts.concurrentTasksPerWorker,
@@ -87,7 +89,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     });
     // Without a listener, an error of a worker with no task to fail would crash the process.
     this.pool.on('error', (err: unknown) => this.log.error({ err }, 'worker pool error'));
-    this.tracker = new WorkerTracker(this.pool, (exit) => this.onWorkerExit(exit));
+    this.tracker.attach(this.pool);
     this.watcher =
       opts.watchDebounceMs === undefined
         ? undefined
@@ -306,6 +308,11 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       this.counters.workerExits++;
       this.metrics.workerExited(pinsReleased);
       this.log.warn({ threadId, exitCode, pinsReleased }, 'worker exited');
+      // piscina replaces a dead worker synchronously when it learns of the death, before the
+      // 'exit' event; fewer threads now means it gave up (a worker failed while booting).
+      if (this.pool.threads.length < this.opts.threads) {
+        this.log.error({ threads: this.pool.threads.length, expected: this.opts.threads }, 'worker pool below size');
+      }
     }
     this.emit('worker-exit', { threadId, exitCode, pinsReleased, expected });
   }
