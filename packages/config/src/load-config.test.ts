@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defineConfig } from './definition.js';
 import { ConfigError, ConfigOptionError, DefinitionModuleError } from './errors.js';
 import { loadConfig, parseConfigText } from './load-config.js';
-import type { ConfigProblem, LoadOptions } from './types.js';
+import type { ConfigDefinition, ConfigProblem, LoadOptions } from './types.js';
 
 const schema = z.object({
   server: z.object({ port: z.number().int(), host: z.string().default('localhost') }),
@@ -14,9 +14,9 @@ const schema = z.object({
   mode: z.union([z.literal('on'), z.literal('off'), z.object({ percent: z.number() })]).default('on'),
 });
 
-async function problems(text: string, def: Parameters<typeof parseConfigText>[2] = schema, options?: LoadOptions): Promise<ConfigProblem[]> {
+async function problems(text: string, def: ConfigDefinition<any, any> | z.ZodType = schema, options?: LoadOptions): Promise<ConfigProblem[]> {
   try {
-    await parseConfigText(text, '/cfg/app.yaml', def as typeof schema, options);
+    await parseConfigText(text, '/cfg/app.yaml', def as z.ZodType, options);
   } catch (err) {
     if (err instanceof ConfigError) return [...err.problems];
     throw err;
