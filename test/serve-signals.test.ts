@@ -1,0 +1,123 @@
+import { Agent } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigDir, type EchoBody } from './fixtures/serve/config-dir.js';
+import { get, type HttpAnswer, killAll, startServe, until } from './fixtures/serve/serve-process.js';
+
+const dirs: ConfigDir[] = [];
+const agents: Agent[] = [];
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) a.destroy();
+  await killAll();
+  for (const d of dirs.splice(0)) d.cleanup();
+});
+
+function configDir(version = 1): ConfigDir {
+  const dir = new ConfigDir();
+  dirs.push(dir);
+  dir.write(version);
+  return dir;
+}
+
+interface Status {
+  generation: number;
+  tasks: { inFlight: number };
+  reloads: { inProgress: boolean; queued: boolean; history: { ok: boolean; triggers: string[] }[] };
+  counters: { reloadRequests: number; reloadsOk: number; reloadsFailed: number; tasksLost: number };
+}
+
+async function status(admin: string): Promise<Status> {
+  return JSON.parse((await get(`${admin}/status`)).body) as Status;
+}
+
+describe('genswap serve under signals', () => {
+  it('a SIGHUP storm (100 signals in a burst) coalesces into a few reloads and leaves the process healthy', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
+    dir.write(2);
+    for (let i = 0; i < 100; i++) process.kill(serve.pid, 'SIGHUP');
+    const settled = await until(async () => {
+      const s = await status(serve.admin!);
+      return s.counters.reloadsOk > 0 && !s.reloads.inProgress && !s.reloads.queued ? s : undefined;
+    }, 'the reloads of the storm to settle');
+    expect(settled.counters.reloadsFailed).toBe(0);
+    expect(settled.counters.reloadsOk).toBeGreaterThanOrEqual(1);
+    // Far fewer than 100: a reload takes milliseconds, and every signal arriving meanwhile joins one queued reload.
+    expect(settled.counters.reloadsOk).toBeLessThanOrEqual(10);
+    expect(settled.counters.reloadRequests).toBeGreaterThanOrEqual(settled.counters.reloadsOk);
+    expect(settled.reloads.history.every((r) => r.ok && r.triggers.includes('signal'))).toBe(true);
+    const res = await get(serve.url);
+    expect(res.status).toBe(200);
+    expect(res.generation).toBe(settled.generation);
+    expect((JSON.parse(res.body) as EchoBody).version).toBe(2);
+    expect(serve.child.exitCode).toBeNull();
+  });
+
+  it('SIGTERM under load drains: every request sent before the signal is answered, then exit 0', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
+    const agent = new Agent({ keepAlive: true, maxSockets: 6 });
+    agents.push(agent);
+    let stopping = false;
+    const answers: HttpAnswer[] = [];
+    const failures: unknown[] = [];
+    const loop = async (): Promise<void> => {
+      while (!stopping) {
+        try {
+          answers.push(await get(`${serve.url}/?op=sleep&ms=5`, agent));
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+    };
+    const loops = Array.from({ length: 6 }, loop);
+    // Four slow requests on their own connections: they are certainly in flight at the signal.
+    const slow = Array.from({ length: 4 }, () => get(`${serve.url}/?op=sleep&ms=300`));
+    await until(async () => ((await status(serve.admin!)).tasks.inFlight >= 4 && answers.length >= 12 ? true : undefined), 'load to build up');
+
+    stopping = true; // set before the signal: loops send nothing after it
+    process.kill(serve.pid, 'SIGTERM');
+    const slowAnswers = await Promise.all(slow);
+    await Promise.all(loops);
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+
+    expect(failures).toEqual([]);
+    for (const a of [...answers, ...slowAnswers]) {
+      expect(a.status).toBe(200);
+      expect(a.generation).toBe(1);
+    }
+    expect(slowAnswers.map((a) => (JSON.parse(a.body) as EchoBody).version)).toEqual([1, 1, 1, 1]);
+    expect(serve.lines.some((l) => l.includes('"msg":"serve stopped"') && l.includes('"drained":true'))).toBe(true);
+  });
+
+  it('a second SIGTERM forces the exit while a drain waits', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--drain-timeout', '60000', '--admin', '127.0.0.1:0']);
+    const hung = get(`${serve.url}/?op=hang`).catch((err: unknown) => err);
+    await until(async () => ((await status(serve.admin!)).tasks.inFlight === 1 ? true : undefined), 'the hanging request to run');
+    process.kill(serve.pid, 'SIGTERM');
+    await serve.waitForLine(/"msg":"serve stopping"/);
+    process.kill(serve.pid, 'SIGTERM');
+    expect(await serve.exited).toEqual({ code: 1, signal: null });
+    expect(serve.lines.some((l) => l.includes('second shutdown signal, forcing exit'))).toBe(true);
+    await hung;
+  });
+
+  it('signals during start-up are handled: SIGHUP reloads once started, SIGTERM exits 0', async () => {
+    const dir = configDir(1);
+    const starting = /"msg":"serve starting"/;
+    const hup = await startServe(dir.file, ['--admin', '127.0.0.1:0'], starting);
+    process.kill(hup.pid, 'SIGHUP');
+    const line = await hup.waitForLine(/listening on .*admin (http:\/\/[^\s)]+)/);
+    const admin = /admin (http:\/\/[^\s)]+)/.exec(line)![1]!;
+    const s = await until(async () => {
+      const st = await status(admin);
+      return st.counters.reloadsOk === 1 ? st : undefined;
+    }, 'the reload the early SIGHUP asked for');
+    expect(s.reloads.history).toEqual([expect.objectContaining({ ok: true, triggers: ['signal'] })]);
+
+    const term = await startServe(dir.file, [], starting);
+    process.kill(term.pid, 'SIGTERM');
+    expect(await term.exited).toEqual({ code: 0, signal: null });
+  });
+});
