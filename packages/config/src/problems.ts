@@ -49,11 +49,6 @@ export class ProblemList {
     return this.kept.length + this.dropped;
   }
 
-  /** True when a problem with this code was recorded at this file, line and column. */
-  has(file: string, line: number, column: number, code: string): boolean {
-    return this.kept.some((p) => p.file === file && p.line === line && p.column === column && p.code === code);
-  }
-
   /** The config file's problems first, then list files by name; each in line/column order. */
   sorted(): ConfigProblem[] {
     const rank = (p: ConfigProblem): number => (p.file === this.configFile ? 0 : 1);

@@ -67,9 +67,12 @@ export interface LoadOptions {
   readonly maxBytes?: number;
   /** Largest list file accepted, bytes. Default 256 MiB. */
   readonly maxListBytes?: number;
-  /** Most alias dereferences allowed in one document (billion-laughs guard). Default 100. */
+  /**
+   * Most alias expansions allowed in one document, counted in the expanded tree (billion-laughs
+   * guard); 0 forbids aliases. Default 100.
+   */
   readonly maxAliasCount?: number;
-  /** Deepest nesting of mappings/sequences. Default 64. */
+  /** Deepest nesting of mappings/sequences, checked before the YAML is composed. Default 64. */
   readonly maxDepth?: number;
   /** Most problems listed in a ConfigError; the rest are counted in one last problem. Default 100. */
   readonly maxProblems?: number;
