@@ -97,6 +97,12 @@ describe('forwarding headers', () => {
     expect(summary(decide(config, task('127.0.0.1', { 'x-forwarded-for': '203.0.113.9:5555' })))).toBe('403 deny ip.deny');
   });
 
+  it('takes the leftmost hop when every hop is a trusted proxy', async () => {
+    const config = await load(LISTS.replace('deny: [192.0.2.0/24', 'deny: [10.0.0.5, 192.0.2.0/24'));
+    expect(summary(decide(config, task('127.0.0.1', { 'x-forwarded-for': '10.0.0.5, 10.0.0.7' })))).toBe('403 deny ip.deny');
+    expect(summary(decide(config, task('127.0.0.1', { 'x-forwarded-for': '10.0.0.6, 10.0.0.5' })))).toBe('200 allow default');
+  });
+
   it('uses X-Real-IP from a trusted proxy when there is no X-Forwarded-For', async () => {
     const config = await load(LISTS);
     expect(summary(decide(config, task('127.0.0.1', { 'x-real-ip': '203.0.113.9' })))).toBe('403 deny ip.deny');

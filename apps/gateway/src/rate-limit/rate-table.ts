@@ -93,8 +93,10 @@ export class RateTable {
     const resetMs = windowStart + windowMs - nowMs;
     const base = this.findOrClaim(key, windowSeconds, nowMs);
     if (base < 0) return { estimate: 0, resetMs };
-    // R6: a reload may have changed the limit's window; keep the eviction hint current.
-    if (Atomics.load(this.words, base + kWindowSeconds) !== windowSeconds) Atomics.store(this.words, base + kWindowSeconds, windowSeconds);
+    // A reload may have changed the limit's window; keep the eviction hint current.
+    if (Atomics.load(this.words, base + kWindowSeconds) !== windowSeconds) { // R6
+      Atomics.store(this.words, base + kWindowSeconds, windowSeconds); // R6
+    }
     const current = this.increment(base + kCell + (window & 1), window);
     const previous = cellCount(Atomics.load(this.words, base + kCell + ((window - 1) & 1)), window - 1); // R3
     return { estimate: current + previous * (1 - (nowMs - windowStart) / windowMs), resetMs };
@@ -110,7 +112,7 @@ export class RateTable {
   stats(): RateTableStats {
     let used = 0;
     for (let e = 0; e < this.entries; e++) if (Atomics.load(this.words, HEADER_WORDS + e * ENTRY_WORDS + kKey) !== 0) used++; // R1
-    return { entries: this.entries, used, evictions: Atomics.load(this.words, kEvictions) };
+    return { entries: this.entries, used, evictions: Atomics.load(this.words, kEvictions) }; // a statistic: any torn view is harmless
   }
 
   private estimateAt(base: number, windowSeconds: number, nowMs: number, weighted: boolean): number {
@@ -153,7 +155,7 @@ export class RateTable {
       }
       if (Atomics.compareExchange(this.words, victim + kKey, victimOwner, fingerprint) === victimOwner) { // R1
         Atomics.store(this.words, victim + kWindowSeconds, windowSeconds); // R6
-        if (victimScore > 0) Atomics.add(this.words, kEvictions, 1);
+        if (victimScore > 0) Atomics.add(this.words, kEvictions, 1); // a statistic; add so no thread's count is lost
         return victim; // R5: cells kept
       }
       // Lost the claim: another thread took the entry (perhaps for this very key). Rescan.
@@ -172,7 +174,7 @@ export class RateTable {
   private increment(cell: number, window: number): number {
     const tag = cellTag(window);
     for (;;) {
-      const old = Atomics.load(this.words, cell);
+      const old = Atomics.load(this.words, cell); // R2: the value the compareExchange below must still find
       const count = cellCount(old, window); // R3: a stale cell counts as zero
       if (count === COUNT_MASK) return count;
       if (Atomics.compareExchange(this.words, cell, old, packCell(tag, count + 1)) === old) return count + 1; // R2
