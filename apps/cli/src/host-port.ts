@@ -11,14 +11,28 @@ export interface HostPort {
  * binds loopback unless told otherwise). Port 0 asks the OS for a free port.
  */
 export function parseHostPort(text: string, flag: string): HostPort {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`${flag} expects host:port (for example 127.0.0.1:8080), got "${text}"`);
+  const usage = () => new UsageError(`${flag} expects host:port (for example 127.0.0.1:8080), got "${text}"`);
+  let host: string;
+  let portText: string;
+  if (/^\d+$/.test(text)) {
+    host = '';
+    portText = text;
+  } else if (text.startsWith('[')) {
+    const m = /^\[([^\]]*)\]:(\d+)$/.exec(text);
+    if (m === null) throw usage();
+    if (isIP(m[1]!) !== 6) throw new UsageError(`${flag}: "${m[1]}" is not an IPv6 address`);
+    host = m[1]!;
+    portText = m[2]!;
+  } else {
+    const colon = text.lastIndexOf(':');
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    // A bare IPv6 address is ambiguous (which colon starts the port?): brackets are required.
+    if (colon < 0 || host.includes(':') || !/^\d+$/.test(portText)) throw usage();
   }
-  const host = m[1] ?? (m[2] === '' || m[2] === undefined ? '127.0.0.1' : m[2]);
-  if (m[1] !== undefined && isIP(host) !== 6) throw new UsageError(`${flag}: "${host}" is not an IPv6 address`);
-  return { host, port };
+  const port = Number(portText);
+  if (port > 65535) throw usage();
+  return { host: host === '' ? '127.0.0.1' : host, port };
 }
 
 /** `127.0.0.1:9901` or `http://127.0.0.1:9901/` -> `http://127.0.0.1:9901`. */
