@@ -15,8 +15,8 @@ function isAppModule(value: unknown): value is AppModule {
 
 /**
  * Loads the AppModule `serve` runs: the gateway's by default, or `--schema <module>`, whose
- * default export is an AppModule, or which exports `definition` (and optionally `codec`,
- * `createState`) by name.
+ * default export (or `app` export) is an AppModule, or which exports `definition` (and optionally
+ * `codec`, `createState`) by name.
  */
 export async function loadAppModule(schema: string | undefined): Promise<AppModule> {
   const specifier = schema === undefined ? GATEWAY_DEFINITION : pathToFileURL(resolve(schema)).href;
@@ -27,6 +27,7 @@ export async function loadAppModule(schema: string | undefined): Promise<AppModu
     throw new CliError('GENSWAP_CLI_MODULE', `cannot load schema module ${schema ?? GATEWAY_DEFINITION}: ${(err as Error).message}`, { cause: err });
   }
   if (isAppModule(ns.default)) return ns.default;
+  if (isAppModule(ns.app)) return ns.app;
   if (isAppModule(ns)) return ns;
   throw new CliError('GENSWAP_CLI_MODULE', `schema module ${schema ?? GATEWAY_DEFINITION} exports no AppModule (expected { definition: { schema } })`);
 }

@@ -13,7 +13,7 @@ import type { CliIo } from '../io.js';
 import { createLogger } from '../logger.js';
 import { loadAppModule, workerModulePath } from './app-module.js';
 import { type FrontEnd, startFrontEnd } from './front-end.js';
-import { removeFiles, stateFileFor, writePidFile, writeState } from './state-file.js';
+import { ensureDirFor, removeFiles, stateFileFor, writePidFile, writeState } from './state-file.js';
 
 export interface ServeOptions {
   readonly config: string;
@@ -76,7 +76,8 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
   supervisor.on('reload', (record) => {
     reloads.push(record);
     if (reloads.length > HISTORY_IN_STATE_FILE) reloads.shift();
-    save();
+    // After the reload queue has moved on, so the status snapshot does not show it as running.
+    setImmediate(save);
   });
   supervisor.on('worker-exit', save);
   save();
@@ -103,6 +104,8 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
     const files: string[] = [];
     if (options.pidFile !== undefined) {
       const stateFile = stateFileFor(options.pidFile);
+      ensureDirFor(options.pidFile);
+      // The state file first: whoever finds the pid file can then find the state file too.
       trackState(supervisor, stateFile, front, admin, log);
       writePidFile(options.pidFile);
       files.push(options.pidFile, stateFile);

@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ReloadRecord, SupervisorStatus } from '@genswap/supervisor';
 import { CliError } from '../errors.js';
 
@@ -44,6 +45,11 @@ function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);
+}
+
+/** Creates the directory of the pid file (and so of the state file) if needed. */
+export function ensureDirFor(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
 }
 
 export function writePidFile(pidFile: string): void {
