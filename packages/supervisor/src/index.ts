@@ -1,5 +1,6 @@
 export type * from './types.js';
-export { Supervisor, createSupervisor } from './supervisor.js';
+export { Supervisor } from './supervisor.js';
+export { createSupervisor } from './create-supervisor.js';
 export { startAdminServer, isLoopback } from './admin-server.js';
 export type { AdminServer, AdminServerOptions, AdminTarget } from './admin-server.js';
 export { handleSignals } from './signals.js';

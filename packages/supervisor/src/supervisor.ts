@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { Piscina } from 'piscina';
-import { createStore, type GenerationStore } from '@genswap/core';
+import type { GenerationStore } from '@genswap/core';
 import { loadConfig } from '@genswap/config';
 import { CoalescingQueue, type RunInfo } from './coalescing-queue.js';
 import { ConfigWatcher } from './config-watcher.js';
+import { roundMs as round } from './duration.js';
+import { InFlight } from './in-flight.js';
 import { isEnvelope, PROBE_TASK } from './envelope.js';
 import { SupervisorError, TaskFailedError } from './errors.js';
 import { SupervisorMetrics } from './metrics.js';
-import { type ResolvedOptions, resolveOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { problemsOf } from './problems.js';
 import { RingBuffer } from './ring-buffer.js';
 import type {
@@ -17,7 +19,6 @@ import type {
   SupervisorCounters,
   SupervisorEvents,
   SupervisorLogger,
-  SupervisorOptions,
   SupervisorStatus,
   TaskResult,
 } from './types.js';
@@ -25,7 +26,6 @@ import { type TrackedExit, WorkerTracker } from './worker-tracker.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /**
  * The primary side: owns the config file, the generation store and the piscina pool.
@@ -58,8 +58,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   private readonly startedAt = new Date();
   private currentFiles: readonly string[];
   private state: SupervisorStatus['state'] = 'running';
-  private inFlight = 0;
-  private idleTaskWaiters: (() => void)[] = [];
+  private readonly inFlight = new InFlight();
   private closing: Promise<void> | undefined;
 
   /** @internal use createSupervisor() */
@@ -124,7 +123,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       this.metrics.taskDone('rejected');
       throw new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', `task refused: the supervisor is ${this.state}`);
     }
-    this.inFlight++;
+    this.inFlight.enter();
     try {
       let raw: unknown;
       try {
@@ -148,7 +147,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       this.countTask('tasksOk', 'ok');
       return { generation: raw.generation, threadId: raw.threadId, result: raw.result as R };
     } finally {
-      if (--this.inFlight === 0) this.wakeIdleTaskWaiters();
+      this.inFlight.leave();
     }
   }
 
@@ -180,7 +179,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       generation: store.generation,
       store,
       workers: { threads: this.opts.threads, alive: this.tracker.aliveCount, threadIds: this.tracker.threadIds },
-      tasks: { inFlight: this.inFlight },
+      tasks: { inFlight: this.inFlight.count },
       reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, history: this.history.toArray() },
       counters: { ...this.counters },
     };
@@ -207,33 +206,16 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   private async shutdown(drainTimeoutMs: number): Promise<void> {
     const t0 = performance.now();
     this.state = 'closing';
-    this.log.info({ inFlight: this.inFlight, drainTimeoutMs }, 'supervisor closing');
+    this.log.info({ inFlight: this.inFlight.count, drainTimeoutMs }, 'supervisor closing');
     this.watcher?.close();
     this.store.close(); // a publish waiting for a free slot gives up now; readers keep working
     await this.reloads.idle();
-    if (!(await this.tasksIdle(drainTimeoutMs))) {
-      this.log.warn({ inFlight: this.inFlight, drainTimeoutMs }, 'drain timed out');
+    if (!(await this.inFlight.idle(drainTimeoutMs))) {
+      this.log.warn({ inFlight: this.inFlight.count, drainTimeoutMs }, 'drain timed out');
     }
     await this.pool.destroy();
     this.state = 'closed';
     this.log.info({ durationMs: round(performance.now() - t0) }, 'supervisor closed');
-  }
-
-  private tasksIdle(timeoutMs: number): Promise<boolean> {
-    if (this.inFlight === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idleTaskWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  private wakeIdleTaskWaiters(): void {
-    const waiters = this.idleTaskWaiters;
-    this.idleTaskWaiters = [];
-    for (const wake of waiters) wake();
   }
 
   private countTask(counter: 'tasksOk' | 'tasksFailed' | 'tasksAborted' | 'tasksLost', label: 'ok' | 'failed' | 'aborted' | 'lost'): void {
@@ -316,32 +298,4 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     }
     this.emit('worker-exit', { threadId, exitCode, pinsReleased, expected });
   }
-}
-
-/**
- * Loads and validates the config (rejecting with the ConfigError and its located problems if
- * it is bad), publishes it as generation 1, starts the pool and checks one worker can load
- * the worker module. Rejects with GENSWAP_SUPERVISOR_INVALID_OPTION for bad options.
- */
-export async function createSupervisor<C, State = unknown>(options: SupervisorOptions<C, State>): Promise<Supervisor<C, State>> {
-  const opts = resolveOptions(options);
-  const log = opts.logger.child({ component: 'supervisor' });
-  const t0 = performance.now();
-  const loaded = await loadConfig(opts.configFile, opts.app.definition, opts.load);
-  const store = createStore<C>({
-    maxReaders: Math.max(64, opts.threads * 2),
-    ...opts.store,
-    ...(opts.app.codec !== undefined ? { codec: opts.app.codec } : {}),
-  });
-  await store.publish(loaded.value as C);
-  const state = opts.app.createState?.() as State;
-  const supervisor = new Supervisor<C, State>(opts, store, loaded.files, state);
-  try {
-    await supervisor.probe();
-  } catch (err) {
-    await supervisor.close({ drainTimeoutMs: 0 });
-    throw err;
-  }
-  log.info({ generation: store.generation, threads: opts.threads, configFile: opts.configFile, files: loaded.files, durationMs: round(performance.now() - t0) }, 'supervisor started');
-  return supervisor;
 }
