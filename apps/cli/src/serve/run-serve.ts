@@ -129,6 +129,11 @@ async function stop(running: Running, drainTimeoutMs: number, log: Logger): Prom
   log.info({ drained, durationMs: Math.round(performance.now() - t0) }, 'serve stopped');
 }
 
+/** The outcome is logged by the supervisor and written to the state file; only a refusal (closing) is left. */
+function signalReload(supervisor: Supervisor, log: Logger): void {
+  supervisor.reload({ trigger: 'signal' }).catch((err: unknown) => log.warn({ err }, 'reload refused'));
+}
+
 /**
  * `genswap serve`. Signal handlers go in before anything else, so a SIGHUP or SIGTERM during
  * start-up is handled: SIGHUP then reloads once start-up is done (the file may have changed
@@ -144,7 +149,7 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
     logger: deferredLogger(() => log ?? silent),
     onReload: () => {
       if (running === undefined) reloadAfterStart = true;
-      else void running.supervisor.reload({ trigger: 'signal' });
+      else signalReload(running.supervisor, log!);
     },
     onShutdown: async () => {
       const started = await startup?.catch(() => undefined);
@@ -163,7 +168,7 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
   io.out(
     `genswap serve: listening on ${front.url} (pid ${process.pid}, generation ${supervisor.generation}, ${supervisor.status().workers.threads} threads${admin !== undefined ? `, admin ${admin.url}` : ''})\n`,
   );
-  if (reloadAfterStart && !signals.shuttingDown) void supervisor.reload({ trigger: 'signal' });
+  if (reloadAfterStart && !signals.shuttingDown) signalReload(supervisor, log);
 }
 
 const silent: SupervisorLogger = {
