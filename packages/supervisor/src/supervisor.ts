@@ -82,6 +82,8 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       minThreads: opts.threads,
       maxThreads: opts.threads,
       concurrentTasksPerWorker: opts.concurrentTasksPerWorker,
+      // piscina's default 'sync' mode parks a worker in Atomics.wait between tasks, which would
+      // freeze the timers and I/O of a second task sharing the worker.
       ...(opts.concurrentTasksPerWorker > 1 ? { atomics: 'async' as const } : {}),
       ...(opts.resourceLimits !== undefined ? { resourceLimits: opts.resourceLimits } : {}),
       workerData: { handle: store.handle, state },
