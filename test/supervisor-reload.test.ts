@@ -185,6 +185,20 @@ describe('supervisor reload', () => {
     expect(threads.size).toBeGreaterThanOrEqual(1);
   });
 
+  it('concurrentTasksPerWorker lets one worker run several tasks at once', async () => {
+    const dir = configDir(1);
+    const { supervisor, hits } = await start(dir, { threads: 1, concurrentTasksPerWorker: 4 });
+    // Without AbortSignals: piscina gives an abortable task a worker of its own (aborting kills the worker).
+    const hung = Array.from({ length: 4 }, () => supervisor.run(httpTask('/?op=hang')).catch((e: unknown) => e));
+    await handlerStarts(hits, 4); // four handlers started and none finished: they run side by side
+    expect(supervisor.status().store.slots.find((s) => s.state === 'current')!.pins).toBe(4);
+    expect(supervisor.status().store.readers).toHaveLength(1);
+    await supervisor.close({ drainTimeoutMs: 0 });
+    for (const e of await Promise.all(hung)) expect(e).toMatchObject({ code: 'GENSWAP_TASK_LOST' });
+    expect(supervisor.status().counters.deadWorkerPinsReleased).toBe(4);
+    expect(supervisor.status().store.slots.every((s) => s.pins === 0)).toBe(true);
+  });
+
   it('close drains in-flight tasks, then refuses tasks and reloads', async () => {
     const dir = configDir(1);
     const { supervisor, hits } = await start(dir);
