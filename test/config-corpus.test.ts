@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ERRORS, ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from '../packages/config/dist/index.js';
+import { CONFIG_ERRORS, ConfigError, type ConfigProblem, type LoadOptions, loadConfig } from '@genswap/config';
 import { definition } from './fixtures/config/schema.mjs';
 
 /**

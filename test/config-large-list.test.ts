@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../packages/config/dist/index.js';
+import { ConfigError, loadConfig } from '@genswap/config';
 import { definition } from './fixtures/config/schema.mjs';
 
 /**

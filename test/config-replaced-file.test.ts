@@ -3,8 +3,8 @@ import { writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../packages/config/dist/index.js';
-import { z } from './fixtures/config/zod.mjs';
+import { loadConfig } from '@genswap/config';
+import { z } from 'zod';
 
 /**
  * A config replaced while it is being loaded (editors and config management write a temporary

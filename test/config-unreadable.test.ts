@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../packages/config/dist/index.js';
-import { z } from './fixtures/config/zod.mjs';
+import { ConfigError, loadConfig } from '@genswap/config';
+import { z } from 'zod';
 
 /**
  * A config file without read permission. chmod 000 alone proves nothing when the tests run as

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseConfigText } from '../packages/config/dist/index.js';
-import { createStore, type GenerationStore } from '../packages/core/dist/index.js';
-import { createRateLimitState, finishHash, type GatewayConfig, gatewayCodec, definition, hashString, hashWord, parseIp, rateTableFor, startHash } from '../apps/gateway/dist/index.js';
+import { parseConfigText } from '@genswap/config';
+import { createStore, type GenerationStore } from '@genswap/core';
+import { createRateLimitState, finishHash, type GatewayConfig, gatewayCodec, definition, hashString, hashWord, parseIp, rateTableFor, startHash } from '@genswap/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**

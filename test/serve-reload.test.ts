@@ -1,22 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigDir, type EchoBody } from './fixtures/serve/config-dir.js';
+import { ConfigDir, ConfigDirs, type EchoBody } from './fixtures/serve/config-dir.js';
 import { get, killAll, runCli, startServe, until } from './fixtures/serve/serve-process.js';
 
-const dirs: ConfigDir[] = [];
+const dirs = new ConfigDirs();
 
 afterEach(async () => {
   await killAll();
-  for (const d of dirs.splice(0)) d.cleanup();
+  dirs.cleanup();
 });
 
-function configDir(version = 1): ConfigDir {
-  const dir = new ConfigDir();
-  dirs.push(dir);
-  dir.write(version);
-  return dir;
-}
+const configDir = (version = 1): ConfigDir => dirs.make(version);
 
 async function answer(url: string): Promise<{ generation: number; body: EchoBody }> {
   const res = await get(url);

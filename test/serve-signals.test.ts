@@ -1,23 +1,18 @@
 import { Agent } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigDir, type EchoBody } from './fixtures/serve/config-dir.js';
+import { ConfigDir, ConfigDirs, type EchoBody } from './fixtures/serve/config-dir.js';
 import { get, type HttpAnswer, killAll, startServe, until } from './fixtures/serve/serve-process.js';
 
-const dirs: ConfigDir[] = [];
+const dirs = new ConfigDirs();
 const agents: Agent[] = [];
 
 afterEach(async () => {
   for (const a of agents.splice(0)) a.destroy();
   await killAll();
-  for (const d of dirs.splice(0)) d.cleanup();
+  dirs.cleanup();
 });
 
-function configDir(version = 1): ConfigDir {
-  const dir = new ConfigDir();
-  dirs.push(dir);
-  dir.write(version);
-  return dir;
-}
+const configDir = (version = 1): ConfigDir => dirs.make(version);
 
 interface Status {
   generation: number;

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { type AdminServer, createSupervisor, startAdminServer, type Supervisor } from '../packages/supervisor/dist/index.js';
+import { type AdminServer, createSupervisor, startAdminServer, type Supervisor } from '@genswap/supervisor';
 import { definition } from './fixtures/serve/app.mjs';
 import { ConfigDir } from './fixtures/serve/config-dir.js';
 import { get, post, WORKER } from './fixtures/serve/serve-process.js';

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { createSupervisor, type Supervisor, TaskFailedError } from '../packages/supervisor/dist/index.js';
+import { createSupervisor, type Supervisor, TaskFailedError } from '@genswap/supervisor';
 import { definition } from './fixtures/serve/app.mjs';
 import { ConfigDir, type EchoBody, httpTask } from './fixtures/serve/config-dir.js';
 import { until, WORKER } from './fixtures/serve/serve-process.js';

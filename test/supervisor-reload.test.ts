@@ -1,26 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../packages/config/dist/index.js';
-import { createSupervisor, type Supervisor, SupervisorError, TaskFailedError } from '../packages/supervisor/dist/index.js';
+import { ConfigError } from '@genswap/config';
+import { createSupervisor, type Supervisor, SupervisorError, TaskFailedError } from '@genswap/supervisor';
 import { definition } from './fixtures/serve/app.mjs';
-import { ConfigDir, type EchoBody, httpTask } from './fixtures/serve/config-dir.js';
+import { ConfigDir, ConfigDirs, type EchoBody, httpTask } from './fixtures/serve/config-dir.js';
 import { until, WORKER } from './fixtures/serve/serve-process.js';
 
-const dirs: ConfigDir[] = [];
+const dirs = new ConfigDirs();
 const supervisors: Supervisor[] = [];
 
 afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((s) => s.close({ drainTimeoutMs: 0 })));
-  for (const d of dirs.splice(0)) d.cleanup();
+  dirs.cleanup();
 });
 
-function configDir(version = 1): ConfigDir {
-  const dir = new ConfigDir();
-  dirs.push(dir);
-  dir.write(version);
-  return dir;
-}
+const configDir = (version = 1): ConfigDir => dirs.make(version);
 
 /** A supervisor over the stand-in app; `hits` counts handler starts (each one holds a pin by then). */
 async function start(dir: ConfigDir, extra: Record<string, unknown> = {}) {

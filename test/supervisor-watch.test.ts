@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { createSupervisor, type ReloadRecord, type Supervisor } from '../packages/supervisor/dist/index.js';
+import { createSupervisor, type ReloadRecord, type Supervisor } from '@genswap/supervisor';
 import { definition } from './fixtures/serve/app.mjs';
 import { ConfigDir, type EchoBody, httpTask } from './fixtures/serve/config-dir.js';
 import { WORKER } from './fixtures/serve/serve-process.js';

@@ -3,15 +3,8 @@ import { type Codec, jsonCodec } from './codec.js';
 import type { CoreError } from './errors.js';
 import { attachReader, GenerationReader } from './reader.js';
 import { createStore, type StoreHandle } from './store.js';
+import { codeOf } from './test-support/expect-code.js';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as CoreError).code;
-  }
-  return undefined;
-}
 
 /** A JSON codec that counts decodes, to observe the per-generation cache. */
 function countingCodec(): Codec<unknown> & { decodes: number } {

@@ -1,25 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Codec } from './codec.js';
-import { CoreError, NoFreeSlotError, ValueTooLargeError } from './errors.js';
+import { type CoreError, NoFreeSlotError, ValueTooLargeError } from './errors.js';
 import { attachReader } from './reader.js';
 import { createStore, GenerationStore } from './store.js';
+import { codeOf, rejection } from './test-support/expect-code.js';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as CoreError).code;
-  }
-  return undefined;
-}
-
-async function rejection(p: Promise<unknown>): Promise<CoreError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as CoreError;
-  }
-  throw new Error('expected a rejection');
+/**
+ * A 3-slot store where this thread pins generations 1 and 2 and generation 3 is current: no
+ * slot is free, so the next publish has to wait.
+ */
+async function twoPinned<T>(values: [T, T, T]) {
+  const store = createStore<T>({ slots: 3 });
+  const reader = attachReader<T>(store.handle);
+  await store.publish(values[0]);
+  const a = reader.acquire();
+  await store.publish(values[1]);
+  const b = reader.acquire();
+  await store.publish(values[2]);
+  return { store, reader, a, b };
 }
 
 describe('GenerationStore options', () => {
@@ -123,13 +121,7 @@ describe('publish', () => {
   });
 
   it('rejects with GENSWAP_NO_FREE_SLOT naming the pinned generations after the timeout', async () => {
-    const store = createStore<number>({ slots: 3 });
-    const reader = attachReader<number>(store.handle);
-    await store.publish(1);
-    const a = reader.acquire();
-    await store.publish(2);
-    const b = reader.acquire();
-    await store.publish(3);
+    const { store, reader, a, b } = await twoPinned([1, 2, 3]);
     const err = await rejection(store.publish(4, { timeoutMs: 20 }));
     expect(err).toBeInstanceOf(NoFreeSlotError);
     expect(err.code).toBe('GENSWAP_NO_FREE_SLOT');
@@ -144,13 +136,7 @@ describe('publish', () => {
   });
 
   it('coalesces waiting publishes: the newest wins, older ones are superseded', async () => {
-    const store = createStore<string>({ slots: 3 });
-    const reader = attachReader<string>(store.handle);
-    await store.publish('g1');
-    const a = reader.acquire();
-    await store.publish('g2');
-    const b = reader.acquire();
-    await store.publish('g3');
+    const { store, reader, a, b } = await twoPinned(['g1', 'g2', 'g3']);
     const older = store.publish('older');
     const newer = store.publish('newer');
     const err = await rejection(older);
@@ -162,13 +148,7 @@ describe('publish', () => {
   });
 
   it('close() rejects a waiting publish and refuses new ones', async () => {
-    const store = createStore<number>({ slots: 3 });
-    const reader = attachReader<number>(store.handle);
-    await store.publish(1);
-    const a = reader.acquire();
-    await store.publish(2);
-    const b = reader.acquire();
-    await store.publish(3);
+    const { store, reader, a, b } = await twoPinned([1, 2, 3]);
     const waiting = store.publish(4);
     store.close();
     expect((await rejection(waiting)).code).toBe('GENSWAP_STORE_CLOSED');
