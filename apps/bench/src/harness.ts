@@ -34,9 +34,12 @@ export interface ScenarioResult {
   /** Parameters the scenario ran with (iterations, sizes, threads). */
   readonly params: Readonly<Record<string, unknown>>;
   /** Charts the report draws as SVG (`<scenario>-<id>.svg`) and embeds in the README. */
-  readonly charts?: readonly (LineChart & { readonly id: string })[];
+  readonly charts?: readonly ReportChart[];
   readonly notes?: readonly string[];
 }
+
+/** A chart of a scenario; charts sharing a `group` are drawn side by side in the README. */
+export type ReportChart = LineChart & { readonly id: string; readonly group?: string };
 
 export interface ScenarioReport extends ScenarioResult {
   readonly scenario: string;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildReport, spliceReadme } from './report.js';
-import { SCENARIOS } from './scenarios/index.js';
+import { NODE_FLAGS, SCENARIOS } from './scenarios/index.js';
 
 /**
  * `pnpm bench [scenario ...] [--quick] [--out DIR]`: runs each scenario in its own process
@@ -27,7 +27,7 @@ if (args.includes('--help') || unknown.length > 0) {
 }
 let failed = 0;
 for (const name of reportOnly ? [] : names.length > 0 ? names : Object.keys(SCENARIOS)) {
-  const run = spawnSync(process.execPath, [path.join(here, 'run-one.js'), name, outDir, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [...(NODE_FLAGS[name] ?? []), path.join(here, 'run-one.js'), name, outDir, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
   if (run.status !== 0) {
     failed++;
     process.stderr.write(`scenario ${name} failed (exit ${run.status ?? run.signal})\n`);

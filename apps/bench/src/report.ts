@@ -34,7 +34,14 @@ export function renderScenario(report: ScenarioReport, svgLink: (file: string) =
     lines.push('', '| target | measured | goal | |', '|---|---:|---|---|');
     for (const t of report.targets) lines.push(`| ${t.name} | ${fmt(t.value)} | ${t.target} | ${t.met ? 'met' : '**not met**'} |`);
   }
-  for (const chart of report.charts ?? []) lines.push('', `![${chart.title}](${svgLink(`${report.scenario}-${chart.id}.svg`)})`);
+  let previousGroup: string | undefined;
+  for (const chart of report.charts ?? []) {
+    const image = `![${chart.title}](${svgLink(`${report.scenario}-${chart.id}.svg`)})`;
+    // Images on one line sit side by side.
+    if (chart.group !== undefined && chart.group === previousGroup) lines[lines.length - 1] += ` ${image}`;
+    else lines.push('', image);
+    previousGroup = chart.group;
+  }
   const params = Object.entries(report.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
   lines.push('', `<sub>${params}; ran ${report.startedAt}, ${Math.round(report.durationMs / 1000)} s.</sub>`);
   for (const note of report.notes ?? []) lines.push('', `> ${note}`);

@@ -18,6 +18,8 @@ export interface LineChart {
   readonly markerLabel?: string;
   readonly logX?: boolean;
   readonly logY?: boolean;
+  /** Fixed y range (e.g. to put two charts on one scale); default: from the data. */
+  readonly yDomain?: readonly [number, number];
   readonly width?: number;
   readonly height?: number;
 }
@@ -64,8 +66,8 @@ export function lineChart(chart: LineChart): string {
   const ys = all.map((p) => p[1]);
   let xMin = Math.min(...xs);
   let xMax = Math.max(...xs);
-  let yMin = chart.logY ? Math.min(...ys.filter((y) => y > 0)) : Math.min(0, ...ys);
-  let yMax = Math.max(...ys);
+  let yMin = chart.yDomain?.[0] ?? (chart.logY ? Math.min(...ys.filter((y) => y > 0)) : Math.min(0, ...ys));
+  let yMax = chart.yDomain?.[1] ?? Math.max(...ys);
   if (!Number.isFinite(xMin)) [xMin, xMax] = [0, 1];
   if (!Number.isFinite(yMin)) [yMin, yMax] = [0, 1];
   if (yMax === yMin) yMax = yMin + 1;

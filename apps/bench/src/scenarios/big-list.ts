@@ -1,5 +1,3 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { attachReader, checksum, type Codec, createStore, type GenerationReader, jsonCodec, type StoreHandle } from '@genswap/core';
 import {
@@ -14,6 +12,8 @@ import {
 } from '@genswap/gateway';
 import { type Scenario, target } from '../harness.js';
 import { measurement, round } from '../stats.js';
+import { randomWords } from '../support/lists.js';
+import { gcFunction, memoryInUse } from '../support/memory.js';
 
 /**
  * A 1,000,000-entry deny list, published as a new generation: what does a worker pay to switch
@@ -56,18 +56,6 @@ interface JsonList {
 }
 
 // ---------------------------------------------------------------- worker side
-
-function gcFunction(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-function memoryInUse(gc: () => void): number {
-  gc();
-  gc();
-  const stats = getHeapStatistics();
-  return stats.used_heap_size + stats.external_memory;
-}
 
 function searchArray(table: readonly number[], address: number): number {
   let hi = (table.length >>> 1) - 1;
@@ -175,19 +163,6 @@ function runWorker(input: WorkerInput): void {
 if (!isMainThread && (workerData as Partial<WorkerInput> | null)?.scenario === 'big-list') runWorker(workerData as WorkerInput);
 
 // ---------------------------------------------------------------- main side
-
-/** Deterministic pseudo-random uint32s (xorshift32), so runs compare like with like. */
-function randomWords(count: number, seed: number): Uint32Array {
-  const out = new Uint32Array(count);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x >>> 0;
-  }
-  return out;
-}
 
 function ask<T>(worker: Worker, request: Request): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -5,6 +5,7 @@ import { type LoadedConfig, loadConfig } from '@genswap/config';
 import { definition } from '@genswap/gateway/definition';
 import { type Scenario, target } from '../harness.js';
 import { type Measurement, measurement, round } from '../stats.js';
+import { listEntries, sizeLabel, writeListFile } from '../support/lists.js';
 
 /**
  * Phase 1 of a reload for a big deny list: `loadConfig` of a gateway config naming a list file of
@@ -20,17 +21,6 @@ const QUICK_SIZES = [1_000, 10_000] as const;
 /** Largest list that is also measured inline in YAML. */
 const YAML_INLINE_MAX = 100_000;
 
-function dotted(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
-
-/** N distinct /32 and /24 entries in 11.0.0.0/8 and up, deterministic. */
-function entries(n: number): string[] {
-  const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) out[i] = i % 4 === 0 ? `${dotted(0x0b000000 + i * 256)}/24` : dotted(0x0b000000 + i * 256 + (i % 251));
-  return out;
-}
-
 interface Files {
   readonly listConfig: string;
   readonly json: string;
@@ -38,8 +28,8 @@ interface Files {
 }
 
 function writeFiles(dir: string, n: number): Files {
-  const list = entries(n);
-  writeFileSync(path.join(dir, `deny-${n}.txt`), `# ${n} entries\n${list.join('\n')}\n`);
+  const list = listEntries(n);
+  writeListFile(dir, `deny-${n}.txt`, list);
   const listConfig = path.join(dir, `list-${n}.yaml`);
   writeFileSync(listConfig, `ip:\n  denyFiles: [deny-${n}.txt]\n`);
   const json = path.join(dir, `deny-${n}.json`);
@@ -88,8 +78,6 @@ function measureJson(file: string, runs: number, n: number): number[] {
   return samples;
 }
 
-const label = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
-
 export const scenario: Scenario = {
   name: 'config-load',
   title: 'loadConfig with a list file of 10k/100k/1M CIDRs (read/parse/validate/compile), beside JSON.parse and inline YAML',
@@ -105,7 +93,7 @@ export const scenario: Scenario = {
         const files = writeFiles(dir, n);
         const split = await measureLoad(files.listConfig, runs);
         const json = measureJson(files.json, runs, n);
-        const name = label(n);
+        const name = sizeLabel(n);
         measurements[`list file ${name}: loadConfig total`] = measurement('ms', split.total);
         measurements[`list file ${name}:   read`] = measurement('ms', split.read);
         measurements[`list file ${name}:   parse (YAML + list split)`] = measurement('ms', split.parse);
@@ -130,7 +118,7 @@ export const scenario: Scenario = {
       params: { sizes: [...sizes], runs, yamlInlineMax: YAML_INLINE_MAX, schema: '@genswap/gateway/definition' },
       measurements,
       ratios,
-      targets: quick ? [] : [target(`loadConfig with ${label(largest)} list entries, ms`, round(largestTotal, 1), '<=', 1000, 'ms')],
+      targets: quick ? [] : [target(`loadConfig with ${sizeLabel(largest)} list entries, ms`, round(largestTotal, 1), '<=', 1000, 'ms')],
       notes: [
         'Each load reads the files afresh (page cache warm after the first, discarded, run).',
         'The JSON alternative only parses: no validation, no CIDR check, no compiled table; the list file does all of these.',

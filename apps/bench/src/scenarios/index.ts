@@ -3,7 +3,16 @@ import type { Scenario } from '../harness.js';
 /** Every scenario, by name, loaded only when run (each runs in its own process). */
 export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   acquire: async () => (await import('./acquire.js')).scenario,
+  'big-config': async () => (await import('./big-config.js')).scenario,
   'big-list': async () => (await import('./big-list.js')).scenario,
   'config-load': async () => (await import('./config-load.js')).scenario,
   'reload-visibility': async () => (await import('./reload-visibility.js')).scenario,
+  throughput: async () => (await import('./throughput.js')).scenario,
+  'memory-churn': async () => (await import('./memory-churn.js')).scenario,
+  'reload-storm': async () => (await import('./reload-storm.js')).scenario,
+};
+
+/** Node flags a scenario's process needs (main.ts passes them to run-one). */
+export const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  'memory-churn': ['--expose-gc'],
 };

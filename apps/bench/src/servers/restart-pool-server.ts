@@ -1,0 +1,133 @@
+/**
+ * The pool-restart alternative to `genswap serve`, as a user without genswap would build it:
+ * node:http in front of a piscina pool running the same gateway handler, the compiled config
+ * handed to the workers in workerData. A reload (POST /reload on the admin listener, or
+ * SIGHUP) loads and validates the file exactly as genswap does, starts a new pool with it,
+ * sends every new request there, and retires the old pool gracefully (the tasks it holds
+ * finish, then it is destroyed: see DrainingPool), so no request is dropped. Answers carry the same
+ * x-genswap-generation header as genswap's, naming the pool that answered.
+ *
+ * usage: node restart-pool-server.js --config <file> [--threads N]
+ * prints: `restart-pool server: listening on <url> (pid N, admin <url>)`
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '@genswap/config';
+import type { GatewayState } from '@genswap/gateway';
+import { createState, definition } from '@genswap/gateway/definition';
+import type { HttpResult, HttpTask } from '@genswap/supervisor';
+import { Piscina } from 'piscina';
+import { DrainingPool } from '../support/draining-pool.js';
+import type { RestartAnswer, RestartWorkerData } from '../workers/restart-gateway-worker.js';
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const configFile = option('--config');
+const threads = Number(option('--threads') ?? '2');
+if (configFile === undefined || !(threads >= 1)) {
+  process.stderr.write('usage: restart-pool-server --config <file> [--threads N]\n');
+  process.exit(2);
+}
+
+const filename = new URL('../workers/restart-gateway-worker.js', import.meta.url).href;
+const state: GatewayState = createState();
+let generation = 0;
+let pool: DrainingPool | undefined;
+const closing = new Set<Promise<void>>();
+
+async function startPool(): Promise<number> {
+  const loaded = await loadConfig(configFile!, definition);
+  const data: RestartWorkerData = { config: loaded.value, generation: generation + 1, state };
+  const next = new Piscina({ filename, minThreads: threads, maxThreads: threads, workerData: data });
+  generation++;
+  const old = pool;
+  pool = new DrainingPool(next);
+  if (old !== undefined) {
+    const done: Promise<void> = old.retire().finally(() => closing.delete(done));
+    closing.add(done);
+  }
+  return generation;
+}
+
+// Reloads one at a time, as genswap serializes its own.
+let reloadChain: Promise<unknown> = Promise.resolve();
+function reload(): Promise<number> {
+  const run = reloadChain.then(startPool);
+  reloadChain = run.catch(() => undefined);
+  return run;
+}
+
+function taskOf(req: IncomingMessage): HttpTask {
+  const headers: Record<string, string | undefined> = {};
+  for (const name of Object.keys(req.headers)) {
+    const value = req.headers[name];
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { method: req.method ?? 'GET', url: req.url ?? '/', headers, remoteAddress: req.socket.remoteAddress ?? '' };
+}
+
+function respond(res: ServerResponse, status: number, gen: number, headers: Readonly<Record<string, string>>, body: string): void {
+  if (res.destroyed) return;
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('x-genswap-generation', String(gen));
+  res.end(body);
+}
+
+const front = createServer((req, res) => {
+  req.resume();
+  pool!.run<RestartAnswer>(taskOf(req)).then(
+    (answer) => {
+      const result = answer.result as HttpResult;
+      respond(res, result.status, answer.generation, result.headers ?? {}, result.body ?? '');
+    },
+    (err: unknown) => {
+      process.stderr.write(`request failed: ${String(err)}\n`);
+      respond(res, 500, generation, { 'content-type': 'text/plain' }, 'handler failed\n');
+    },
+  );
+});
+
+const admin = createServer((req, res) => {
+  req.resume();
+  if (req.method !== 'POST' || req.url !== '/reload') {
+    res.statusCode = 404;
+    res.end();
+    return;
+  }
+  const t0 = performance.now();
+  reload().then(
+    (gen) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, generation: gen, durationMs: performance.now() - t0 }));
+    },
+    (err: unknown) => {
+      res.statusCode = 422;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: false, generation, error: String(err) }));
+    },
+  );
+});
+
+const listen = (server: typeof front): Promise<AddressInfo> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo));
+  });
+
+await reload();
+const [frontAddress, adminAddress] = [await listen(front), await listen(admin)];
+process.on('SIGHUP', () => void reload());
+process.once('SIGTERM', () => {
+  front.close();
+  admin.close();
+  front.closeAllConnections();
+  admin.closeAllConnections();
+  void Promise.all([...closing, pool?.retire()]).finally(() => process.exit(0));
+});
+process.stdout.write(
+  `restart-pool server: listening on http://127.0.0.1:${frontAddress.port} (pid ${process.pid}, generation ${generation}, ${threads} threads, admin http://127.0.0.1:${adminAddress.port})\n`,
+);
