@@ -28,6 +28,18 @@ describe('report', () => {
     expect(md).toContain('![T](results/demo-c.svg)');
   });
 
+  it('prints counts and bytes as whole numbers', () => {
+    const md = renderScenario({ ...report, measurements: { errors: measurement('count', [0, 0, 2]), memory: measurement('bytes', [1234567.4]) } }, (f) => f);
+    expect(md).toContain('| errors | 0 | 0 – 2 | count | 3 |');
+    expect(md).toContain('| memory | 1,234,567 | 1,234,567 – 1,234,567 | bytes | 1 |');
+  });
+
+  it('puts charts of one group on one line, side by side', () => {
+    const chart = { title: 'A', xLabel: 'x', yLabel: 'y', series: [] };
+    const md = renderScenario({ ...report, charts: [{ ...chart, id: 'a', group: 'g' }, { ...chart, id: 'b', title: 'B', group: 'g' }, { ...chart, id: 'c', title: 'C' }] }, (f) => f);
+    expect(md).toContain('![A](demo-a.svg) ![B](demo-b.svg)\n\n![C](demo-c.svg)');
+  });
+
   it('replaces only what lies between the markers, and adds them when missing', () => {
     const readme = `# x\n\n${BEGIN}\nold\n${END}\n\n## after\n`;
     expect(spliceReadme(readme, 'new')).toBe(`# x\n\n${BEGIN}\nnew\n${END}\n\n## after\n`);

@@ -103,13 +103,14 @@ export function lineChart(chart: LineChart): string {
   out.push(`<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="black"/>`);
   out.push(`<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">${escapeXml(chart.xLabel)}</text>`);
   out.push(`<text transform="translate(14 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(chart.yLabel)}</text>`);
+  const legendStep = Math.min(170, (width - left - right - 10) / Math.max(1, chart.series.length));
   chart.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${tx(p[0]).toFixed(1)},${ty(p[1]).toFixed(1)}`).join('');
     if (s.points.length > 1) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
     if (s.points.length <= 40) for (const p of s.points) out.push(`<circle cx="${tx(p[0]).toFixed(1)}" cy="${ty(p[1]).toFixed(1)}" r="2.5" fill="${color}"/>`);
-    out.push(`<rect x="${left + 10 + i * 170}" y="${top - 8}" width="10" height="3" fill="${color}"/>`);
-    out.push(`<text x="${left + 24 + i * 170}" y="${top - 4}">${escapeXml(s.name)}</text>`);
+    out.push(`<rect x="${(left + 10 + i * legendStep).toFixed(1)}" y="${top - 8}" width="10" height="3" fill="${color}"/>`);
+    out.push(`<text x="${(left + 24 + i * legendStep).toFixed(1)}" y="${top - 4}">${escapeXml(s.name)}</text>`);
   });
   if (chart.markers && chart.markers.length > 0 && chart.markerLabel) {
     out.push(`<text x="${width - right}" y="${top - 4}" text-anchor="end" fill="#888888">${escapeXml(chart.markerLabel)}</text>`);

@@ -1,4 +1,4 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
@@ -19,4 +19,25 @@ export function memoryInUse(gc: () => void): number {
   gc();
   const stats = getHeapStatistics();
   return stats.used_heap_size + stats.external_memory;
+}
+
+/** What an isolate holds: in use (after full GCs) and committed (heap pages V8 keeps, which count in RSS). */
+export interface IsolateMemory {
+  /** V8 heap in use + external memory. */
+  readonly used: number;
+  /** V8 heap committed (total_heap_size) + external memory. */
+  readonly committed: number;
+  /** Of the committed heap, the young generation (new space), which V8 grows with the survival rate. */
+  readonly youngCommitted: number;
+}
+
+export function isolateMemory(gc: () => void): IsolateMemory {
+  const used = memoryInUse(gc);
+  const stats = getHeapStatistics();
+  return { used, committed: stats.total_heap_size + stats.external_memory, youngCommitted: youngGenerationCommitted() };
+}
+
+/** Committed bytes of this isolate's new space. */
+export function youngGenerationCommitted(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }

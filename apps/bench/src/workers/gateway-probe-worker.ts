@@ -2,14 +2,15 @@ import type { GatewayConfig, GatewayState } from '@genswap/gateway';
 import type { HttpResult, HttpTask, TaskContext } from '@genswap/supervisor';
 import { defineWorker, type TaskEnvelope } from '@genswap/supervisor/worker';
 import { gatewayCodec, handleRequest } from '../support/gateway-modules.js';
-import { gcFunction, memoryInUse } from '../support/memory.js';
+import { gcFunction, type IsolateMemory, isolateMemory } from '../support/memory.js';
 
 /**
  * The gateway handler under the supervisor, with two bench-only tasks (big-config,
  * memory-churn): `switch` runs one verdict and says whether it was this thread's first task on
  * the generation, with the time spent before the handler got its config (pin; on a first task
  * also checksum + decode) and in the verdict (on a first task also compiling the rules);
- * `memory` reports this thread's V8 heap + external memory after full GCs, lease held.
+ * `memory` reports this thread's V8 heap (in use and committed) + external memory after full
+ * GCs, lease held.
  */
 export type ProbeTask =
   | { readonly op: 'verdict'; readonly request: HttpTask }
@@ -35,7 +36,7 @@ function spin(ms: number): void {
 }
 
 const entry = defineWorker(
-  (task: ProbeTask, config: GatewayConfig, ctx: TaskContext<GatewayState>): HttpResult | SwitchAnswer | number => {
+  (task: ProbeTask, config: GatewayConfig, ctx: TaskContext<GatewayState>): HttpResult | SwitchAnswer | IsolateMemory => {
     switch (task.op) {
       case 'verdict':
         return handleRequest(task.request, config, ctx);
@@ -51,7 +52,7 @@ const entry = defineWorker(
       }
       case 'memory':
         gc ??= gcFunction();
-        return memoryInUse(gc);
+        return isolateMemory(gc);
     }
   },
   { codec: gatewayCodec },

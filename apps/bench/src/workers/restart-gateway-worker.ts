@@ -2,7 +2,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import type { GatewayConfig, GatewayState } from '@genswap/gateway';
 import type { HttpResult, HttpTask, TaskContext } from '@genswap/supervisor';
 import { handleRequest } from '../support/gateway-modules.js';
-import { gcFunction, memoryInUse } from '../support/memory.js';
+import { gcFunction, type IsolateMemory, isolateMemory } from '../support/memory.js';
 
 /**
  * The pool-restart alternative's worker: the gateway handler with its config fixed in
@@ -16,7 +16,7 @@ export interface RestartWorkerData {
   readonly state: GatewayState;
 }
 
-/** Bench-only task: the thread's V8 heap + external memory after full GCs. */
+/** Bench-only task: the thread's V8 heap (in use, committed) + external memory after full GCs. */
 export interface MemoryTask {
   readonly kind: 'bench.memory';
 }
@@ -24,7 +24,7 @@ export interface MemoryTask {
 export interface RestartAnswer {
   readonly generation: number;
   readonly threadId: number;
-  readonly result: HttpResult | number;
+  readonly result: HttpResult | IsolateMemory;
 }
 
 const data = workerData as RestartWorkerData;
@@ -34,7 +34,7 @@ let gc: (() => void) | undefined;
 export default function restartGatewayTask(task: HttpTask | MemoryTask): RestartAnswer {
   if ('kind' in task && task.kind === 'bench.memory') {
     gc ??= gcFunction();
-    return { generation: data.generation, threadId, result: memoryInUse(gc) };
+    return { generation: data.generation, threadId, result: isolateMemory(gc) };
   }
   return { generation: data.generation, threadId, result: handleRequest(task as HttpTask, data.config, ctx) };
 }
