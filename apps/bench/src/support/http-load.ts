@@ -28,6 +28,7 @@ export interface ResponseLog {
 export interface LoadResult {
   /** performance.now() when the load started: `at` is relative to it. */
   readonly startedAt: number;
+  /** The measured window: responses completed in [0, durationMs) are logged, later ones are not. */
   readonly elapsedMs: number;
   readonly responses: ResponseLog;
   /** Connection errors and timeouts (autocannon's `errors`, which include `timeouts`). */
@@ -72,6 +73,9 @@ export function runLoad(options: LoadOptions, onStart?: (startedAt: number) => v
         connections: options.connections,
         pipelining: 1,
         duration: options.durationMs / 1000,
+        // autocannon checks its stop flag on each sample tick (default every 1000 ms): tick often
+        // so a run ends close to its duration.
+        sampleInt: 50,
         timeout: 10,
         requests: [
           {
@@ -94,7 +98,7 @@ export function runLoad(options: LoadOptions, onStart?: (startedAt: number) => v
         const count = at.length;
         resolve({
           startedAt,
-          elapsedMs: performance.now() - startedAt,
+          elapsedMs: options.durationMs,
           responses: {
             at: at.view(),
             latencyMs: latency.view(),
@@ -111,7 +115,9 @@ export function runLoad(options: LoadOptions, onStart?: (startedAt: number) => v
     );
     startedAt = performance.now();
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      at.push(performance.now() - startedAt);
+      const now = performance.now() - startedAt;
+      if (now >= options.durationMs) return;
+      at.push(now);
       latency.push(responseTime);
       status.push(statusCode);
       generation.push(pendingGeneration);

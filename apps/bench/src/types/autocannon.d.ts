@@ -23,6 +23,8 @@ declare module 'autocannon' {
     readonly amount?: number;
     /** Seconds before a request times out and its connection is reset. */
     readonly timeout?: number;
+    /** Milliseconds between samples; the stop flag is checked on each. Default 1000. */
+    readonly sampleInt?: number;
     readonly requests?: readonly AutocannonRequest[];
     readonly skipAggregateResult?: boolean;
   }
