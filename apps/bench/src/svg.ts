@@ -70,6 +70,9 @@ export function lineChart(chart: LineChart): string {
   let yMax = chart.yDomain?.[1] ?? Math.max(...ys);
   if (!Number.isFinite(xMin)) [xMin, xMax] = [0, 1];
   if (!Number.isFinite(yMin)) [yMin, yMax] = [0, 1];
+  // Log axes span whole decades, so every point sits between two labelled ticks.
+  if (chart.logY && chart.yDomain === undefined) [yMin, yMax] = [10 ** Math.floor(Math.log10(yMin)), 10 ** Math.ceil(Math.log10(yMax))];
+  if (chart.logX) [xMin, xMax] = [10 ** Math.floor(Math.log10(xMin)), 10 ** Math.ceil(Math.log10(xMax))];
   if (yMax === yMin) yMax = yMin + 1;
   if (xMax === xMin) xMax = xMin + 1;
   const tx = (x: number) =>

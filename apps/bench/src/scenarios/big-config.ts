@@ -112,6 +112,12 @@ function pairedGrowth(before: readonly number[], after: readonly number[]): numb
   return Math.round(mean(after) - mean(before));
 }
 
+/** A memory growth in words: below 1 KiB, or negative (GC noise), reads as none. */
+function kib(bytes: number): string {
+  if (bytes < 1024) return `no measurable growth (${(bytes / 1024).toFixed(1)} KiB)`;
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
 interface RestartSample {
   readonly primaryMs: number;
   readonly serveMs: number[];
@@ -156,7 +162,7 @@ export const scenario: Scenario = {
     const ratios: Record<string, number> = {};
     const params: Record<string, unknown> = { threads: THREADS, runs, sizes: [...sizes] };
     const chart = { genswapPrimary: [] as [number, number][], genswapSwitch: [] as [number, number][], restartServe: [] as [number, number][] };
-    const memoryChart = { genswap: [] as [number, number][], restart: [] as [number, number][] };
+    const memoryChart = { genswap: [] as [number, number][], restart: [] as [number, number][], table: [] as [number, number][] };
     let revision = 0;
     let largest = { reloadMs: Number.NaN, parseCompileMs: Number.NaN, switchMs: Number.NaN, memoryGrowth: Number.NaN, restartGrowth: Number.NaN, tableBytes: 1 };
     try {
@@ -236,6 +242,7 @@ export const scenario: Scenario = {
         chart.restartServe.push([n, med('restart pool, until a worker serves')]);
         memoryChart.genswap.push([n, Math.max(1, gGrowth / 1024)]);
         memoryChart.restart.push([n, Math.max(1, rGrowth / 1024)]);
+        memoryChart.table.push([n, tableBytes / 1024]);
         largest = {
           reloadMs: med('genswap primary, reload() total'),
           parseCompileMs: med('  parse') + med('  compile'),
@@ -274,6 +281,7 @@ export const scenario: Scenario = {
         series: [
           { name: 'genswap (read in place)', points: memoryChart.genswap },
           { name: 'restart (workerData copy)', points: memoryChart.restart },
+          { name: 'the range tables', points: memoryChart.table },
         ],
       },
     ];
@@ -290,7 +298,7 @@ export const scenario: Scenario = {
         `${THREADS} worker threads; the primary and the workers share the machine's 2 cores. List entries are /32 and /24 IPv4 blocks (listEntries in support/lists.ts).`,
         'The split runs loadConfig and store.publish on the supervisor\'s own store, the two steps its reload() runs; "reload() total" is the supervisor\'s own figure for a real reload of the same file. Encode is timed inside the app\'s codec; publish is the rest of store.publish.',
         'Worker memory is V8 heap + external memory of each worker isolate after full GCs, with the generation pinned (genswap) or the config in workerData (restart); growth is paired, per run: the same genswap workers just before on the base config (no list), or a restarted pool on the base config.',
-        `Where genswap loses: a reload's work happens in the primary's main thread and grows with the list: ${Math.round(largest.reloadMs)} ms for ${top} entries, ${Math.round((100 * largest.parseCompileMs) / largest.reloadMs)}% of it parsing and compiling the list file. In \`genswap serve\` that thread also reads HTTP requests and hands them to the workers, so requests arriving meanwhile wait for it (the restart alternative runs the same loadConfig on its main thread, then also copies the tables into every worker: ${(largest.restartGrowth / 2 ** 20).toFixed(1)} MiB more per worker here, against ${(largest.memoryGrowth / 1024).toFixed(0)} KiB for genswap).`,
+        `Where genswap loses: a reload's work happens in the primary's main thread and grows with the list: ${Math.round(largest.reloadMs)} ms for ${top} entries, ${Math.round((100 * largest.parseCompileMs) / largest.reloadMs)}% of it parsing and compiling the list file. In \`genswap serve\` that thread also reads HTTP requests and hands them to the workers, so requests arriving meanwhile wait for it (the restart alternative runs the same loadConfig on its main thread, then also copies the tables into every worker: ${(largest.restartGrowth / 2 ** 20).toFixed(1)} MiB more per worker here, against ${kib(largest.memoryGrowth)} for genswap).`,
       ],
     };
   },

@@ -64,6 +64,8 @@ interface StormLog {
   readonly versionOf: Map<number, number>;
   /** When each reload was asked for, ms since the load started. */
   readonly instants: number[];
+  /** The server's own figure for each successful reload (genswap: read to publish). */
+  readonly durationsMs: number[];
   failures: number;
 }
 
@@ -84,9 +86,11 @@ async function drive(server: ServerProcess, file: string, firstVersion: number, 
     log.instants.push(now - startedAt);
     try {
       const res = await fetch(`${server.admin}/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-      const body = (await res.json()) as { ok?: boolean; generation?: number };
-      if (res.status === 200 && body.ok === true && typeof body.generation === 'number') log.versionOf.set(body.generation, version);
-      else log.failures++;
+      const body = (await res.json()) as { ok?: boolean; generation?: number; durationMs?: number };
+      if (res.status === 200 && body.ok === true && typeof body.generation === 'number') {
+        log.versionOf.set(body.generation, version);
+        if (typeof body.durationMs === 'number') log.durationsMs.push(body.durationMs);
+      } else log.failures++;
     } catch {
       log.failures++;
     }
@@ -103,6 +107,8 @@ interface RunResult {
   readonly inconsistent: number;
   readonly reloads: number;
   readonly reloadFailures: number;
+  /** Median of the server's own reload durations in this run. */
+  readonly reloadMs: number;
   readonly load: LoadResult;
   readonly instants: readonly number[];
 }
@@ -133,7 +139,7 @@ async function runOnce(variant: Variant, mode: Mode, dir: string, durationMs: nu
   const server = await startServer(args);
   try {
     await runLoad({ url: server.url, connections, durationMs: warmupMs }); // JIT, connections, rate table
-    const log: StormLog = { versionOf: new Map([[1, 1]]), instants: [], failures: 0 };
+    const log: StormLog = { versionOf: new Map([[1, 1]]), instants: [], durationsMs: [], failures: 0 };
     let driving: Promise<void> = Promise.resolve();
     const load = await runLoad({ url: server.url, connections, durationMs }, (startedAt) => {
       if (mode === 'reload every 10 ms') driving = drive(server, file, 1, startedAt, durationMs, log);
@@ -150,6 +156,7 @@ async function runOnce(variant: Variant, mode: Mode, dir: string, durationMs: nu
       inconsistent,
       reloads: log.instants.length,
       reloadFailures: log.failures,
+      reloadMs: median(log.durationsMs),
       load,
       instants: log.instants,
     };
@@ -240,6 +247,7 @@ export const scenario: Scenario = {
         if (m === 'reload every 10 ms') {
           measurements[`${k}: reloads done`] = measurement('count', list.map((x) => x.reloads - x.reloadFailures));
           measurements[`${k}: reloads failed`] = measurement('count', list.map((x) => x.reloadFailures));
+          measurements[`${k}: reload duration, the server's figure (median per run)`] = measurement('ms', list.map((x) => round(x.reloadMs, 3)));
         }
       }
     }
@@ -295,8 +303,9 @@ export const scenario: Scenario = {
       targets,
       charts: [timelineChart('genswap', last(gStorm), last(gSteady), from, to, yDomain), timelineChart('restart pool', last(rStorm), last(rSteady), from, to, yDomain)],
       notes: [
-        `On this ${cores}-core machine autocannon, each server's main thread and its ${THREADS} worker threads share the cores: the load generator takes CPU from the server, so absolute req/s are lower than with a separate client machine.`,
+        `On this ${cores}-core machine, autocannon, each server's main thread and its ${THREADS} worker threads all share the cores: the load generator takes CPU from the server, so absolute req/s are lower than with a separate client machine.`,
         `Each run starts a fresh server process, warms it up with load, then measures. A reload is requested every 10 ms on a fixed grid (start to start); one still running when the next is due delays it, so "reloads done" says how many really happened. The dashed lines in the charts are the instants a reload was requested; the charts show ${to - from} ms of the last round.`,
+        "The server's reload duration: genswap's reload record (read to publish); the restart server's time to load the file and create the new pool (its threads start after).",
         'Consistency: every response must carry the rule name and status of the config version its generation was built from (learned from each POST /reload answer). Errors are connection errors, timeouts and 5xx answers.',
         "The restart alternative retires the old pool gracefully (its tasks finish, then it is destroyed; see support/draining-pool.ts for why not piscina's close()), so it drops nothing; its cost is every request waiting for a new pool's threads to start while the machine is busy starting them.",
         stormReading(measurements, ratios),

@@ -50,7 +50,7 @@ async function pump(run: Run, inFlight: number, ms: number): Promise<number> {
 
 /** The honest reading, phrased from this run's numbers. */
 function throughputReading(supervisor: number, raw: number, ratio: number, wrappedRatio: number): string {
-  const head = `For a task that does nothing, genswap's per-task cost is all there is to see: the supervisor ran ${Math.round(supervisor)} tasks/s against raw piscina's ${Math.round(raw)} (x${ratio} per round)`;
+  const head = `for a task that does nothing, genswap's per-task cost is all there is to see: the supervisor ran ${Math.round(supervisor)} tasks/s against raw piscina's ${Math.round(raw)} (x${ratio} per round)`;
   if (ratio >= 0.99) return `Where genswap would lose: ${head}, within this machine's run-to-run noise; the worker side alone (pin, config read, release, result envelope) measured x${wrappedRatio}.`;
   return `Where genswap loses: ${head}, ${((1 - ratio) * 100).toFixed(1)}% fewer; the worker side alone (pin, config read, release, result envelope) measured x${wrappedRatio}. Tasks that do real work (the gateway's verdict, HTTP parsing) dilute this fixed cost.`;
 }
