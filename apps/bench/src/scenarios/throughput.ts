@@ -54,10 +54,11 @@ async function pump(run: Run, inFlight: number, ms: number): Promise<number> {
 /** The honest reading, phrased from this run's numbers. */
 function throughputReading(supervisor: number, raw: number, ratio: number, wrappedRatio: number, envelopeRatio: number): string {
   const head = `for a task that does nothing, genswap's per-task cost is all there is to see: the supervisor ran ${Math.round(supervisor)} tasks/s against raw piscina's ${Math.round(raw)} (x${ratio} per round)`;
-  if (ratio >= 0.99) return `Where genswap would lose: ${head}, within this machine's run-to-run noise; the worker side alone (pin, config read, release, result envelope) measured x${wrappedRatio}.`;
+  const parts = `the worker side alone (pin, config read, release, result envelope) measured x${wrappedRatio}, and raw piscina returning an object shaped like the envelope, with no pin, x${envelopeRatio}`;
+  if (ratio >= 0.99) return `Where genswap would lose: ${head}, within this machine's run-to-run noise; ${parts}.`;
   return (
-    `Where genswap loses: ${head}, ${((1 - ratio) * 100).toFixed(1)}% fewer. The worker side alone (pin, config read, release, result envelope) measured x${wrappedRatio}, ` +
-    `and raw piscina returning an object shaped like the envelope, with no pin, x${envelopeRatio}: that much of the cost is cloning the bigger result back to the primary. Tasks that do real work (the gateway's verdict, HTTP parsing) dilute this fixed cost.`
+    `Where genswap loses: ${head}, ${((1 - ratio) * 100).toFixed(1)}% fewer; ${parts} (the share of the cost that is cloning the bigger result back to the primary). ` +
+    "Tasks that do real work (the gateway's verdict, HTTP parsing) dilute this fixed cost."
   );
 }
 
