@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseHostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
 import { runServe } from '../serve/run-serve.js';
@@ -43,7 +43,11 @@ export function serveCommand(io: CliIo): Command {
     .requiredOption('-c, --config <file>', 'YAML config file')
     .option('--handler <module>', 'worker module, compiled JS whose default export is defineWorker(handler) (default: the gateway)')
     .option('--schema <module>', 'module exporting an AppModule { definition, codec?, createState? } (default: the gateway)')
-    .option('--listen <host:port>', 'front end address; port 0 picks a free one', hostPort('--listen'), { host: '127.0.0.1', port: 8080 })
+    .addOption(
+      new Option('--listen <host:port>', 'front end address; port 0 picks a free one')
+        .argParser(hostPort('--listen'))
+        .default({ host: '127.0.0.1', port: 8080 }, '127.0.0.1:8080'),
+    )
     .option('--threads <n>', 'worker threads (default: the number of CPUs)', positiveInt('--threads', 1024))
     .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
     .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
