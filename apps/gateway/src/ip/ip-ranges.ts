@@ -25,8 +25,11 @@ export function rangeCount(ranges: IpRanges): number {
   return ranges.v4.length / V4_WORDS + ranges.v6.length / V6_WORDS;
 }
 
-/** Index of the IPv4 range holding `address` (an unsigned 32-bit number), or -1. */
-export function findV4(table: Uint32Array, address: number): number {
+/**
+ * Index of the IPv4 range holding `address` (an unsigned 32-bit number), or -1. Takes any
+ * array-like of [start, end] pairs so a benchmark can search a plain JSON array the same way.
+ */
+export function findV4(table: ArrayLike<number>, address: number): number {
   let hi = (table.length >>> 1) - 1;
   if (hi < 0 || table[0]! > address) return -1;
   let lo = 0;
