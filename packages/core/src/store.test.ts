@@ -89,6 +89,17 @@ describe('publish', () => {
     expect(store.generation).toBe(1);
   });
 
+  it('publishEncoded publishes bytes encoded elsewhere (a loader thread) exactly like publish', async () => {
+    const store = createStore<{ n: number }>({ maxBytes: 64 });
+    const reader = attachReader<{ n: number }>(store.handle);
+    expect(await store.publish({ n: 1 })).toBe(1);
+    expect(await store.publishEncoded(new TextEncoder().encode('{"n":2}'))).toBe(2);
+    expect(reader.withLease((v, lease) => [lease.generation, v.n])).toEqual([2, 2]);
+    expect((await rejection(store.publishEncoded(new Uint8Array(65)))).code).toBe('GENSWAP_VALUE_TOO_LARGE');
+    expect((await rejection(store.publishEncoded('{"n":3}' as unknown as Uint8Array))).code).toBe('GENSWAP_ENCODE_FAILED');
+    expect(store.generation).toBe(2);
+  });
+
   it('grows a slot up to maxBytes and readers see the grown bytes', async () => {
     const store = createStore<string>({ initialBytes: 8, maxBytes: 1 << 20 });
     const reader = attachReader<string>(store.handle);

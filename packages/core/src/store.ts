@@ -132,6 +132,18 @@ export class GenerationStore<T = unknown> {
     } catch (err) {
       return Promise.reject(new CoreError('GENSWAP_ENCODE_FAILED', `codec ${this.codec.name} failed to encode the value: ${(err as Error).message}`, { cause: err }));
     }
+    return this.publishEncoded(bytes, options);
+  }
+
+  /**
+   * Publishes bytes already encoded with this store's codec, e.g. by a loader thread that
+   * parsed and encoded the config off the primary's event loop. Same waiting, coalescing and
+   * errors as publish(); the bytes are copied into the slot when it is written, so leave them
+   * unchanged until the promise settles.
+   */
+  publishEncoded(bytes: Uint8Array, options: { timeoutMs?: number } = {}): Promise<number> {
+    if (this.closed) return Promise.reject(new CoreError('GENSWAP_STORE_CLOSED', 'publish on a closed store'));
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(new CoreError('GENSWAP_ENCODE_FAILED', `publishEncoded takes a Uint8Array, got ${typeof bytes}`));
     if (bytes.byteLength > this.maxBytes) return Promise.reject(new ValueTooLargeError(bytes.byteLength, this.maxBytes));
     if (this.lastGeneration >= MAX_GENERATION) {
       return Promise.reject(new CoreError('GENSWAP_GENERATION_EXHAUSTED', `generation ${this.lastGeneration} is the last one`));
