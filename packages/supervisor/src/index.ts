@@ -10,3 +10,4 @@ export type { ConfigWatcherOptions } from './config-watcher.js';
 export { SupervisorMetrics } from './metrics.js';
 export { SUPERVISOR_ERRORS, SupervisorError, TaskFailedError } from './errors.js';
 export type { RemoteError, SupervisorErrorCode } from './errors.js';
+export { appFromNamespace, isAppModule } from './app-module.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SupervisorError } from './errors.js';
 import { silentLogger } from './silent-logger.js';
 import type { ResourceLimits } from 'node:worker_threads';
@@ -11,6 +11,8 @@ import type { AppModule, StoreOptions, SupervisorLogger, SupervisorOptions } fro
 export interface ResolvedOptions<C, State> {
   readonly configFile: string;
   readonly app: AppModule<C, State>;
+  /** file: URL of the app module for the loader thread; undefined: reloads on the primary's thread. */
+  readonly appModuleUrl: string | undefined;
   readonly workerFile: string;
   readonly threads: number;
   readonly drainTimeoutMs: number;
@@ -36,6 +38,13 @@ function intOption(name: string, value: number | undefined, fallback: number, mi
   return value;
 }
 
+function appModuleUrl(module: unknown): string | undefined {
+  if (module === undefined) return undefined;
+  if (module instanceof URL) return module.href;
+  if (typeof module !== 'string' || module === '') throw invalid('supervisor option appModule must be a path or URL of the module app comes from');
+  return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? module : pathToFileURL(resolve(module)).href;
+}
+
 function workerPath(worker: unknown): string {
   if (worker instanceof URL) return fileURLToPath(worker);
   if (typeof worker !== 'string' || worker === '') throw invalid('supervisor option worker must be a path or file URL of the worker module');
@@ -57,6 +66,7 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
   return {
     configFile: resolve(options.configFile),
     app: app as AppModule<C, State>,
+    appModuleUrl: appModuleUrl(options.appModule),
     workerFile,
     threads: intOption('threads', options.threads, availableParallelism(), 1, 1024),
     drainTimeoutMs: intOption('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),

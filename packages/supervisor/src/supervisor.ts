@@ -7,6 +7,7 @@ import { ConfigWatcher } from './config-watcher.js';
 import { roundMs as round } from './duration.js';
 import { InFlight } from './in-flight.js';
 import { isEnvelope, PROBE_TASK } from './envelope.js';
+import { LoaderThread } from './loader-thread.js';
 import { SupervisorError, TaskFailedError } from './errors.js';
 import { SupervisorMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
@@ -44,6 +45,8 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   private readonly reloads: CoalescingQueue<ReloadRecord, ReloadTrigger>;
   private readonly history: RingBuffer<ReloadRecord>;
   private readonly watcher: ConfigWatcher | undefined;
+  /** Reloads load and encode off the primary's thread when the app module is known. */
+  private readonly loader: LoaderThread | undefined;
   private readonly counters: Mutable<SupervisorCounters> = {
     reloadRequests: 0,
     reloadsOk: 0,
@@ -70,6 +73,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.currentFiles = files;
     this.log = opts.logger.child({ component: 'supervisor' });
     this.history = new RingBuffer(opts.historySize);
+    this.loader = opts.appModuleUrl === undefined ? undefined : new LoaderThread({ moduleUrl: opts.appModuleUrl, configFile: opts.configFile, load: opts.load });
     this.metrics = new SupervisorMetrics(() => this.status());
     this.reloads = new CoalescingQueue(
       (info) => this.runReload(info),
@@ -210,6 +214,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.state = 'closing';
     this.log.info({ inFlight: this.inFlight.count, drainTimeoutMs }, 'supervisor closing');
     this.watcher?.close();
+    await this.loader?.close();
     this.store.close(); // a publish waiting for a free slot gives up now; readers keep working
     await this.reloads.idle();
     if (!(await this.inFlight.idle(drainTimeoutMs))) {
@@ -231,8 +236,8 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.emit('reload-start', { id: info.id, requests: info.requests });
     const t0 = performance.now();
     try {
-      const loaded = await loadConfig(this.configFile, this.opts.app.definition, this.opts.load);
-      const generation = await this.store.publish(loaded.value);
+      const loaded = await this.loadAndPublish();
+      const generation = loaded.generation;
       // Only after the publish succeeded: a failure above leaves everything as it was.
       this.currentFiles = loaded.files;
       this.watcher?.update(loaded.files);
@@ -249,6 +254,16 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     } catch (err) {
       return this.recordReload(this.failure(info, err, startedAt, performance.now() - t0), err);
     }
+  }
+
+  /** Phase 1 (load: read, parse, validate, compile) and phase 2 (publish) of a reload. */
+  private async loadAndPublish(): Promise<{ files: readonly string[]; generation: number }> {
+    if (this.loader !== undefined) {
+      const loaded = await this.loader.load();
+      return { files: loaded.files, generation: await this.store.publishEncoded(loaded.bytes) };
+    }
+    const loaded = await loadConfig(this.configFile, this.opts.app.definition, this.opts.load);
+    return { files: loaded.files, generation: await this.store.publish(loaded.value) };
   }
 
   private failure(info: RunInfo<ReloadTrigger>, err: unknown, startedAt: string, durationMs: number): ReloadRecord {

@@ -172,6 +172,13 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
   readonly configFile: string;
   /** The config definition, codec and shared state (what `--schema` loads). */
   readonly app: AppModule<C, State>;
+  /**
+   * The module `app` was imported from (path or URL). When given, reloads read, parse,
+   * validate, compile and encode the config in a loader thread that imports this module, and
+   * the primary only publishes the bytes: a big config never blocks its event loop (which
+   * serves HTTP in `genswap serve`). Without it, reloads run on the primary's thread.
+   */
+  readonly appModule?: string | URL;
   /** The worker module (compiled JS) whose default export is `defineWorker(handler)`. */
   readonly worker: string | URL;
   /** Worker threads; fixed size. Default: os.availableParallelism(). */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { AppModule } from '@genswap/supervisor';
+import { type AppModule, appFromNamespace } from '@genswap/supervisor';
 import { CliError } from '../errors.js';
 
 // Kept in variables so TypeScript does not resolve them at build time: the CLI builds (and
@@ -8,27 +8,27 @@ import { CliError } from '../errors.js';
 const GATEWAY_DEFINITION = '@genswap/gateway/definition';
 const GATEWAY_WORKER = '@genswap/gateway/worker';
 
-function isAppModule(value: unknown): value is AppModule {
-  const v = value as AppModule | null | undefined;
-  return typeof v === 'object' && v !== null && typeof v.definition === 'object' && v.definition !== null && typeof v.definition.schema === 'object';
-}
-
 /**
  * Loads the AppModule `serve` runs: the gateway's by default, or `--schema <module>`, whose
  * default export (or `app` export) is an AppModule, or which exports `definition` (and optionally
- * `codec`, `createState`) by name.
+ * `codec`, `createState`) by name. Also returns the module's URL, so the supervisor's loader
+ * thread can import the same module.
  */
-export async function loadAppModule(schema: string | undefined): Promise<AppModule> {
-  const specifier = schema === undefined ? GATEWAY_DEFINITION : pathToFileURL(resolve(schema)).href;
+export async function loadAppModule(schema: string | undefined): Promise<{ app: AppModule; url: string }> {
+  let specifier: string;
+  try {
+    specifier = schema === undefined ? import.meta.resolve(GATEWAY_DEFINITION) : pathToFileURL(resolve(schema)).href;
+  } catch (err) {
+    throw new CliError('GENSWAP_CLI_MODULE', `cannot find the default schema ${GATEWAY_DEFINITION}: ${(err as Error).message}`, { cause: err });
+  }
   let ns: Record<string, unknown>;
   try {
     ns = (await import(specifier)) as Record<string, unknown>;
   } catch (err) {
     throw new CliError('GENSWAP_CLI_MODULE', `cannot load schema module ${schema ?? GATEWAY_DEFINITION}: ${(err as Error).message}`, { cause: err });
   }
-  if (isAppModule(ns.default)) return ns.default;
-  if (isAppModule(ns.app)) return ns.app;
-  if (isAppModule(ns)) return ns;
+  const app = appFromNamespace(ns);
+  if (app !== undefined) return { app, url: specifier };
   throw new CliError('GENSWAP_CLI_MODULE', `schema module ${schema ?? GATEWAY_DEFINITION} exports no AppModule (expected { definition: { schema } })`);
 }
 

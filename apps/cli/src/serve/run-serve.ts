@@ -85,11 +85,12 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
 
 async function start(options: ServeOptions, log: Logger): Promise<Running> {
   log.info({ config: options.config }, 'serve starting');
-  const app = await loadAppModule(options.schema);
+  const { app, url: appModule } = await loadAppModule(options.schema);
   const worker = workerModulePath(options.handler);
   const supervisor = await createSupervisor({
     configFile: options.config,
     app,
+    appModule,
     worker,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     logger: log,

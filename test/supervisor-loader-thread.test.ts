@@ -1,0 +1,93 @@
+/**
+ * With `appModule`, a reload's phase 1 (read, parse, validate, compile, encode) runs in the
+ * supervisor's loader thread: the primary keeps serving tasks on the running generation while a
+ * slow compile is held, and only publishes the finished bytes.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSupervisor, type Supervisor } from '@genswap/supervisor';
+// @ts-expect-error plain JavaScript fixture
+import { definition } from './fixtures/serve/slow-app.mjs';
+import { ConfigDirs, type EchoBody, httpTask } from './fixtures/serve/config-dir.js';
+import { until, WORKER } from './fixtures/serve/serve-process.js';
+
+const APP_MODULE = new URL('./fixtures/serve/slow-app.mjs', import.meta.url);
+const dirs = new ConfigDirs();
+const supervisors: Supervisor[] = [];
+
+afterEach(async () => {
+  await Promise.all(supervisors.splice(0).map((s) => s.close({ drainTimeoutMs: 0 })));
+  dirs.cleanup();
+});
+
+async function start(file: string): Promise<Supervisor> {
+  const supervisor = (await createSupervisor({
+    configFile: file,
+    app: { definition, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
+    appModule: APP_MODULE,
+    worker: WORKER,
+    threads: 2,
+  })) as Supervisor;
+  supervisors.push(supervisor);
+  return supervisor;
+}
+
+async function echo(supervisor: Supervisor): Promise<{ generation: number; body: EchoBody }> {
+  const { generation, result } = await supervisor.run<{ body: string }>(httpTask('/'));
+  return { generation, body: JSON.parse(result.body) as EchoBody };
+}
+
+describe('reloads in the loader thread', () => {
+  it('keep the primary serving the running generation while a slow compile is held', async () => {
+    const dir = dirs.make(1);
+    const supervisor = await start(dir.file);
+    dir.writeAtomic('config.yaml', 'version: 2\nlabel: slow\n');
+
+    const reloading = supervisor.reload();
+    const started = join(dir.dir, 'started');
+    await until(() => (existsSync(started) ? true : undefined), 'the compile step to start');
+    expect(Number(readFileSync(started, 'utf8'))).not.toBe(0); // compiled on a worker thread, not the main one
+
+    // Phase 1 is held in the loader thread; this thread still runs tasks, on generation 1.
+    expect(await echo(supervisor)).toMatchObject({ generation: 1, body: { version: 1, label: 'v1' } });
+    expect(supervisor.status().generation).toBe(1);
+
+    writeFileSync(join(dir.dir, 'release'), '');
+    expect(await reloading).toMatchObject({ ok: true, generation: 2 });
+    expect(await echo(supervisor)).toMatchObject({ generation: 2, body: { version: 2, label: 'slow' } });
+  });
+
+  it('report a bad file with its located problems, and keep reloading after it', async () => {
+    const dir = dirs.make(1);
+    const supervisor = await start(dir.file);
+    dir.writeBad();
+    const refused = await supervisor.reload();
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.problems.map((p) => [p.line, p.column, p.code])).toEqual([
+      [1, 10, 'GENSWAP_CONFIG_TYPE'],
+      [3, 1, 'GENSWAP_CONFIG_UNKNOWN_KEY'],
+    ]);
+    expect((await echo(supervisor)).generation).toBe(1);
+    dir.write(3);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 });
+    expect((await echo(supervisor)).body).toMatchObject({ version: 3, words: ['alpha-3', 'beta-3'] });
+  });
+
+  it('fail a reload whose app module cannot be imported, without touching the running generation', async () => {
+    const dir = dirs.make(1);
+    const supervisor = (await createSupervisor({
+      configFile: dir.file,
+      app: { definition, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
+      appModule: new URL('./fixtures/serve/no-such-module.mjs', import.meta.url),
+      worker: WORKER,
+      threads: 1,
+    })) as Supervisor;
+    supervisors.push(supervisor);
+    dir.write(2);
+    const outcome = await supervisor.reload();
+    expect(outcome).toMatchObject({ ok: false, generation: 1 });
+    expect(!outcome.ok && outcome.problems[0]).toMatchObject({ code: 'GENSWAP_RELOAD_FAILED', message: expect.stringMatching(/loader thread/) });
+    expect((await echo(supervisor)).generation).toBe(1);
+  });
+});
