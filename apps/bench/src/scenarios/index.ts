@@ -10,6 +10,7 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   throughput: async () => (await import('./throughput.js')).scenario,
   'memory-churn': async () => (await import('./memory-churn.js')).scenario,
   'reload-storm': async () => (await import('./reload-storm.js')).scenario,
+  'reload-stall': async () => (await import('./reload-stall.js')).scenario,
 };
 
 /** Node flags a scenario's process needs (main.ts passes them to run-one). */

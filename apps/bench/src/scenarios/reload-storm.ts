@@ -198,8 +198,8 @@ function stormReading(m: Readonly<Record<string, Measurement>>, ratios: Readonly
       ? 'which a reload every 10 ms barely shows'
       : `so a reload every 10 ms moves genswap's p99 from ${med('genswap, no reloads: p99 latency').toFixed(2)} ms to ${med('genswap, reload every 10 ms: p99 latency').toFixed(2)} ms (x${p99Ratio}) and its throughput to x${tputRatio} (${Math.round(med('genswap, reload every 10 ms: throughput'))} req/s against ${Math.round(med('genswap, no reloads: throughput'))})`;
   return (
-    'Where genswap loses: every reload runs in the primary\'s main thread (read, parse, validate, compile, encode, publish, plus the admin request), the thread that also parses HTTP and hands requests to the workers, ' +
-    `${cost}; under this load each reload took ${med("genswap, reload every 10 ms: reload duration, the server's figure (median per run)").toFixed(2)} ms of that thread (the server's own figure, median), ${RELOAD_INTERVAL_MS} ms apart. The pool restart under the same storm: p99 ${med('restart pool, reload every 10 ms: p99 latency').toFixed(1)} ms, ${Math.round(med('restart pool, reload every 10 ms: throughput'))} req/s.`
+    "Where genswap loses: a reload every 10 ms is 100 reloads a second of CPU work (read, parse, validate, compile and encode in serve's loader thread; the admin request, the copy into a slot and the publish on the primary) on a machine whose 2 cores the load generator, the primary and both workers already saturate, " +
+    `${cost}; each reload took ${med("genswap, reload every 10 ms: reload duration, the server's figure (median per run)").toFixed(2)} ms from request to publish (the server's own figure, median), ${RELOAD_INTERVAL_MS} ms apart. The loader thread keeps big reloads from stalling HTTP (see reload-stall) but does not make the CPU free. The pool restart under the same storm: p99 ${med('restart pool, reload every 10 ms: p99 latency').toFixed(1)} ms, ${Math.round(med('restart pool, reload every 10 ms: throughput'))} req/s.`
   );
 }
 
