@@ -7,7 +7,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSupervisor, type Supervisor } from '@genswap/supervisor';
-// @ts-expect-error plain JavaScript fixture
 import { definition } from './fixtures/serve/slow-app.mjs';
 import { ConfigDirs, type EchoBody, httpTask } from './fixtures/serve/config-dir.js';
 import { until, WORKER } from './fixtures/serve/serve-process.js';
