@@ -25,9 +25,11 @@ it('a worker reads a 1,000,000-entry deny list in place: its heap does not grow 
   };
   const store = createStore<GatewayConfig>({ codec: gatewayCodec, slots: 3 });
   try {
-    // Generation 1 is tiny: the worker decodes it first, so the code of the decode path is
+    // Generation 1 is small (1,000 ranges): the worker decodes it first, so the code of the decode path is
     // compiled (and on its heap) before the measured switch to the million-entry generation.
-    await store.publish({ ...config, lists: { ...config.lists, deny: new RangeSetBuilder().build() } });
+    const small = new RangeSetBuilder();
+    for (let i = 0; i < 1000; i++) small.addV4(0x0a00_0000 + 4 * i, 0x0a00_0000 + 4 * i);
+    await store.publish({ ...config, lists: { ...config.lists, deny: small.build() } });
     const members = [0, 1, 2, 499_999, 999_998, 999_999].map((i) => formatIPv4(base + 4 * i));
     const strangers = [base - 1, base + 1, base + 3, base + 4 * ENTRIES, base + 4 * 500_000 + 2].map(formatIPv4);
     const worker = new Worker(new URL('../apps/gateway/test-fixtures/big-list-reader.mjs', import.meta.url), {
@@ -49,8 +51,10 @@ it('a worker reads a 1,000,000-entry deny list in place: its heap does not grow 
     expect(result.tableBytes).toBe(8 * ENTRIES);
     expect(result.membersFound).toBe(members.length);
     expect(result.strangersFound).toBe(0);
-    // An 8 MB table copied into the heap would show up here; a view costs a few hundred bytes.
-    expect(result.heapDelta).toBeLessThan(result.tableBytes / 50);
+    // An 8 MB table copied into the heap shows up here in full; a view costs a few hundred bytes,
+    // and what else a first decode allocates (parsed settings, compiled rules) stays far below
+    // a tenth of the table even on a loaded machine.
+    expect(result.heapDelta).toBeLessThan(result.tableBytes / 10);
   } finally {
     store.close();
   }
