@@ -7,6 +7,19 @@ const app = { definition: { schema: z.object({}) } };
 const worker = fileURLToPath(import.meta.url); // any existing file
 
 describe('resolveOptions', () => {
+  it('caps each worker young generation by default and merges the user limits over it', () => {
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker }).resourceLimits).toEqual({ maxYoungGenerationSizeMb: 8 });
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker, resourceLimits: { maxOldGenerationSizeMb: 64 } }).resourceLimits).toEqual({ maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 });
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker, resourceLimits: { maxYoungGenerationSizeMb: 32 } }).resourceLimits).toEqual({ maxYoungGenerationSizeMb: 32 });
+  });
+
+  it('turns appModule paths into file URLs and keeps URLs', () => {
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker }).appModuleUrl).toBeUndefined();
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker, appModule: '/srv/app.js' }).appModuleUrl).toBe('file:///srv/app.js');
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker, appModule: new URL('file:///x/app.mjs') }).appModuleUrl).toBe('file:///x/app.mjs');
+    expect(() => resolveOptions({ configFile: 'c.yaml', app, worker, appModule: '' })).toThrow(/appModule/);
+  });
+
   it('fills in defaults', () => {
     const o = resolveOptions({ configFile: 'c.yaml', app, worker });
     expect(o).toMatchObject({ drainTimeoutMs: 10_000, historySize: 20, watchDebounceMs: undefined, concurrentTasksPerWorker: 1, workerFile: worker });

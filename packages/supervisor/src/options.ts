@@ -23,8 +23,11 @@ export interface ResolvedOptions<C, State> {
   readonly logger: SupervisorLogger;
   readonly store: Omit<StoreOptions<C>, 'codec'> | undefined;
   readonly load: LoadOptions | undefined;
-  readonly resourceLimits: ResourceLimits | undefined;
+  readonly resourceLimits: ResourceLimits;
 }
+
+/** Default cap of each worker's young generation (V8 new space), MiB. */
+export const DEFAULT_YOUNG_GENERATION_MB = 8;
 
 function invalid(message: string): SupervisorError {
   return new SupervisorError('GENSWAP_SUPERVISOR_INVALID_OPTION', message);
@@ -76,6 +79,10 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
     logger: options.logger ?? silentLogger,
     store: options.store,
     load: options.load,
-    resourceLimits: options.resourceLimits,
+    // Each generation's decoded config survives a few scavenges in every worker, and V8 answers
+    // survival by growing the young generation to its cap (32 MiB here) and keeping it: measured
+    // by the memory-churn bench, RSS +37% from 1,000 to 10,000 reloads with heap in use flat.
+    // 8 MiB bounds that at no measured cost in verdicts/s; the user's own limits win.
+    resourceLimits: { maxYoungGenerationSizeMb: DEFAULT_YOUNG_GENERATION_MB, ...options.resourceLimits },
   };
 }

@@ -89,7 +89,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       // piscina's default 'sync' mode parks a worker in Atomics.wait between tasks, which would
       // freeze the timers and I/O of a second task sharing the worker.
       ...(opts.concurrentTasksPerWorker > 1 ? { atomics: 'async' as const } : {}),
-      ...(opts.resourceLimits !== undefined ? { resourceLimits: opts.resourceLimits } : {}),
+      resourceLimits: opts.resourceLimits,
       workerData: { handle: store.handle, state },
     });
     // Without a listener, an error of a worker with no task to fail would crash the process.

@@ -194,7 +194,11 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
   readonly historySize?: number;
   /** Reload when the config file or a list file changes (directories are watched, so symlink swaps count). */
   readonly watch?: boolean | WatchOptions;
-  /** Per-worker V8 limits; a worker exceeding them dies and is replaced. */
+  /**
+   * Per-worker V8 limits; a worker exceeding them dies and is replaced. Default: the young
+   * generation capped at 8 MiB (maxYoungGenerationSizeMb), which keeps worker memory flat over
+   * thousands of reloads; limits given here are merged over that default.
+   */
   readonly resourceLimits?: ResourceLimits;
   /** Tasks one worker runs at once (for handlers that await I/O). Default 1. */
   readonly concurrentTasksPerWorker?: number;
