@@ -208,6 +208,13 @@ function rssReading(g2: Sample, g3: Sample, c2: Sample, c3: Sample, mid: string,
     Math.abs(withReloads - control) <= 0.05
       ? 'about the same: the growth comes from running tasks over time, not from reloading'
       : `so reloading adds ${((withReloads - control) * 100).toFixed(1)} points of RSS growth over the control`;
+  if (withReloads <= 0.05) {
+    return (
+      `RSS grew ${pct(withReloads)} between ${mid} and ${end} reloads (target: under 5%); the control, the same tasks for the same time without a reload, ${pct(control)}. ` +
+      `Each worker's young generation stayed at ${mibText(g3.workers.youngCommitted)}: the supervisor caps it at 8 MiB by default, because V8 otherwise grows it to 32 MiB as each generation's decoded config survives scavenges, and keeps it. ` +
+      `Where genswap still pays: a reload's decoded config is garbage in every worker once the next one arrives, so reloading thousands of times costs worker GC work that a static config does not.`
+    );
+  }
   return (
     `Where genswap loses: RSS grew ${pct(withReloads)} between ${mid} and ${end} reloads (target: under 5%). ` +
     `Heap in use changed ${pct(growth(g2.heapUsed, g3.heapUsed))} in the primary and ${pct(growth(g2.workers.used, g3.workers.used))} in the workers, RSS minus the committed V8 heaps ${pct(growth(nonHeap(g2), nonHeap(g3)))}; ` +
