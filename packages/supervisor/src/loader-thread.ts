@@ -21,6 +21,11 @@ export class LoaderThread {
     this.data = data;
   }
 
+  /** Starts the thread (and its import of the app module) ahead of the first reload. */
+  warm(): void {
+    if (this.worker === undefined) this.start();
+  }
+
   load(): Promise<LoadedBytes> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;

@@ -74,6 +74,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.log = opts.logger.child({ component: 'supervisor' });
     this.history = new RingBuffer(opts.historySize);
     this.loader = opts.appModuleUrl === undefined ? undefined : new LoaderThread({ moduleUrl: opts.appModuleUrl, configFile: opts.configFile, load: opts.load });
+    this.loader?.warm(); // the first reload should not pay for starting a thread and importing the app
     this.metrics = new SupervisorMetrics(() => this.status());
     this.reloads = new CoalescingQueue(
       (info) => this.runReload(info),
