@@ -12,6 +12,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: ['default', ['json', { outputFile: '.vitest/report.json' }]],
+    reporters: ['default', ['json', { outputFile: 'node_modules/.cache/genswap/vitest-report.json' }]],
   },
 });
