@@ -6,3 +6,4 @@ export { type Codec, jsonCodec, json, deepFreeze } from './codec.js';
 export { checksum } from './checksum.js';
 export { CORE_ERRORS, CoreError, GenswapError, NoFreeSlotError, ValueTooLargeError, isGenswapError } from './errors.js';
 export type { CoreErrorCode, PinnedGeneration } from './errors.js';
+export { intOption } from './int-option.js';

@@ -1,5 +1,6 @@
 import { checksum } from './checksum.js';
 import { type Codec, jsonCodec } from './codec.js';
+import { intOption } from './int-option.js';
 import { CoreError, NoFreeSlotError, type PinnedGeneration, ValueTooLargeError } from './errors.js';
 import {
   type Geometry,
@@ -41,12 +42,8 @@ interface PendingPublish {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-function intOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new CoreError('GENSWAP_INVALID_OPTION', `store option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
+function storeOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  return intOption(`store option ${name}`, value, fallback, min, max, (message) => new CoreError('GENSWAP_INVALID_OPTION', message));
 }
 
 /**
@@ -77,11 +74,11 @@ export class GenerationStore<T = unknown> {
   }
 
   constructor(options: StoreOptions<T> = {}) {
-    const slots = intOption('slots', options.slots, 4, MIN_SLOTS, MAX_SLOTS);
-    const maxReaders = intOption('maxReaders', options.maxReaders, 64, 1, 4096);
-    this.maxBytes = intOption('maxBytes', options.maxBytes, 64 * MiB, 1, 2 ** 32 - 1);
-    const initialBytes = intOption('initialBytes', options.initialBytes, Math.min(64 * KiB, this.maxBytes), 0, this.maxBytes);
-    this.publishTimeoutMs = intOption('publishTimeoutMs', options.publishTimeoutMs, 10_000, 0, 2 ** 31 - 1);
+    const slots = storeOption('slots', options.slots, 4, MIN_SLOTS, MAX_SLOTS);
+    const maxReaders = storeOption('maxReaders', options.maxReaders, 64, 1, 4096);
+    this.maxBytes = storeOption('maxBytes', options.maxBytes, 64 * MiB, 1, 2 ** 32 - 1);
+    const initialBytes = storeOption('initialBytes', options.initialBytes, Math.min(64 * KiB, this.maxBytes), 0, this.maxBytes);
+    this.publishTimeoutMs = storeOption('publishTimeoutMs', options.publishTimeoutMs, 10_000, 0, 2 ** 31 - 1);
     this.codec = options.codec ?? (jsonCodec as Codec<T>);
 
     this.geo = geometry(slots, maxReaders);
@@ -153,7 +150,7 @@ export class GenerationStore<T = unknown> {
       const slot = this.findFreeSlot();
       if (slot !== NO_SLOT) return Promise.resolve(this.writeAndPublish(slot, bytes));
     }
-    const timeoutMs = intOption('timeoutMs', options.timeoutMs, this.publishTimeoutMs, 0, 2 ** 31 - 1);
+    const timeoutMs = storeOption('timeoutMs', options.timeoutMs, this.publishTimeoutMs, 0, 2 ** 31 - 1);
     return new Promise<number>((resolve, reject) => {
       const previous = this.pending;
       const startedAt = performance.now();

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { intOption } from '@genswap/core';
 import { SupervisorError } from './errors.js';
 import { silentLogger } from './silent-logger.js';
 import type { ResourceLimits } from 'node:worker_threads';
@@ -33,12 +34,8 @@ function invalid(message: string): SupervisorError {
   return new SupervisorError('GENSWAP_SUPERVISOR_INVALID_OPTION', message);
 }
 
-function intOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`supervisor option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
+function option(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  return intOption(`supervisor option ${name}`, value, fallback, min, max, invalid);
 }
 
 function appModuleUrl(module: unknown): string | undefined {
@@ -65,17 +62,17 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
   if (!existsSync(workerFile)) throw invalid(`supervisor option worker: module ${workerFile} does not exist (workers load compiled JavaScript)`);
   let watchDebounceMs: number | undefined;
   if (options.watch === true) watchDebounceMs = 100;
-  else if (typeof options.watch === 'object' && options.watch !== null) watchDebounceMs = intOption('watch.debounceMs', options.watch.debounceMs, 100, 0, 60_000);
+  else if (typeof options.watch === 'object' && options.watch !== null) watchDebounceMs = option('watch.debounceMs', options.watch.debounceMs, 100, 0, 60_000);
   return {
     configFile: resolve(options.configFile),
     app: app as AppModule<C, State>,
     appModuleUrl: appModuleUrl(options.appModule),
     workerFile,
-    threads: intOption('threads', options.threads, availableParallelism(), 1, 1024),
-    drainTimeoutMs: intOption('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),
-    historySize: intOption('historySize', options.historySize, 20, 1, 10_000),
+    threads: option('threads', options.threads, availableParallelism(), 1, 1024),
+    drainTimeoutMs: option('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),
+    historySize: option('historySize', options.historySize, 20, 1, 10_000),
     watchDebounceMs,
-    concurrentTasksPerWorker: intOption('concurrentTasksPerWorker', options.concurrentTasksPerWorker, 1, 1, 1000),
+    concurrentTasksPerWorker: option('concurrentTasksPerWorker', options.concurrentTasksPerWorker, 1, 1, 1000),
     logger: options.logger ?? silentLogger,
     store: options.store,
     load: options.load,
