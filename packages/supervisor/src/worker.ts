@@ -50,19 +50,19 @@ export function defineWorker<Config, Task = unknown, Result = unknown, State = u
   // The reader is attached on the first task, not at import: piscina imports the module before
   // the worker is ready, and a thread that never runs a task needs no pin row.
   let reader: GenerationReader<Config> | undefined;
-  let ctxBase: { state: State } | undefined;
+  let state: State | undefined;
 
   return async function genswapTask(task: Task): Promise<TaskEnvelope<Result>> {
     if (reader === undefined) {
       const data = supervisedData();
       reader = attachReader<Config>(data.handle, options.codec === undefined ? {} : { codec: options.codec });
-      ctxBase = { state: data.state as State };
+      state = data.state as State;
     }
     if (isProbe(task)) {
       return { kind: ENVELOPE_KIND, ok: true, generation: reader.currentGeneration, threadId, result: undefined as Result };
     }
     const lease = reader.acquire();
-    const ctx: TaskContext<State> = { generation: lease.generation, threadId, state: ctxBase!.state };
+    const ctx: TaskContext<State> = { generation: lease.generation, threadId, state: state as State };
     try {
       const result = await handler(task, lease.value, ctx);
       return { kind: ENVELOPE_KIND, ok: true, generation: lease.generation, threadId, result };
