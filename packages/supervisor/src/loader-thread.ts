@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '@genswap/config';
-import { SupervisorError } from './errors.js';
+import { GenswapError } from '@genswap/core';
+import { SUPERVISOR_ERRORS, SupervisorError } from './errors.js';
 import type { LoadedBytes, LoaderData, LoadReply } from './loader-protocol.js';
 
 const workerUrl = new URL('./loader-worker.js', import.meta.url);
@@ -63,7 +64,8 @@ export class LoaderThread {
     this.waiting.delete(reply.id);
     if (reply.ok) waiter.resolve(reply);
     else if (reply.problems !== undefined && reply.problems.length > 0) waiter.reject(new ConfigError(this.data.configFile, reply.problems));
-    else waiter.reject(Object.assign(new SupervisorError('GENSWAP_RELOAD_FAILED', reply.message), { code: reply.code }));
+    // Keeps the failure's own code (GENSWAP_VALUE_TOO_LARGE, a compile step's...), which the reload record reports.
+    else waiter.reject(new GenswapError(reply.code, reply.message, SUPERVISOR_ERRORS.GENSWAP_RELOAD_FAILED));
   }
 
   private failAll(err: unknown): void {
