@@ -4,7 +4,6 @@ import { EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
 
 const program = buildProgram();
-program.exitOverride();
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { genswapCommand } from '../command.js';
 import { CliError } from '../errors.js';
 import { UsageError } from '../exit-codes.js';
 import { adminBaseUrl } from '../host-port.js';
@@ -20,10 +21,7 @@ With --pid-file it sends SIGHUP to that pid and reads the outcome from <pid-file
 `;
 
 export function reloadCommand(io: CliIo): Command {
-  return new Command('reload')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride() // commander errors reach main as CommanderError (usage: exit 2), as for the root command
-    .showHelpAfterError('(run with --help for usage and an example)')
+  return genswapCommand('reload', io)
     .description('Reload the config of a running `genswap serve` and wait for the outcome.')
     .option('--pid-file <file>', 'pid file of the serve process (signals it with SIGHUP)')
     .option('--admin <url>', 'admin address of the serve process (POST /reload), e.g. 127.0.0.1:9901')

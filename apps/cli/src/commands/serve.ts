@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { genswapCommand } from '../command.js';
 import { parseHostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
 import { runServe } from '../serve/run-serve.js';
@@ -35,10 +36,7 @@ beside the pid file so \`genswap reload --pid-file\` can report the outcome of i
 `;
 
 export function serveCommand(io: CliIo): Command {
-  return new Command('serve')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride() // commander errors reach main as CommanderError (usage: exit 2), as for the root command
-    .showHelpAfterError('(run with --help for usage and an example)')
+  return genswapCommand('serve', io)
     .description('Serve HTTP through a worker pool whose config reloads atomically (SIGHUP, --watch, admin POST /reload).')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .option('--handler <module>', 'worker module, compiled JS whose default export is defineWorker(handler) (default: the gateway)')

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { genswapCommand } from '../command.js';
 import type { SupervisorStatus } from '@genswap/supervisor';
 import { UsageError } from '../exit-codes.js';
 import { adminBaseUrl } from '../host-port.js';
@@ -20,10 +21,7 @@ file), else it is the snapshot serve wrote at its last reload or worker exit.
 `;
 
 export function statusCommand(io: CliIo): Command {
-  return new Command('status')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride() // commander errors reach main as CommanderError (usage: exit 2), as for the root command
-    .showHelpAfterError('(run with --help for usage and an example)')
+  return genswapCommand('status', io)
     .description('Show generation, slots and pins, workers, reload history and counters of a running `genswap serve`.')
     .option('--admin <url>', 'admin address of the serve process, e.g. 127.0.0.1:9901')
     .option('--pid-file <file>', 'pid file of the serve process')

@@ -1,5 +1,6 @@
 import { type ConfigDefinition, ConfigError, DefinitionModuleError, definitionFromModule, formatProblem, importDefinition, loadConfig } from '@genswap/config';
 import type { Command } from 'commander';
+import { genswapCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
@@ -62,17 +63,13 @@ async function validate(file: string, opts: ValidateOptions, io: CliIo): Promise
   }
 }
 
-/** Adds `genswap validate <file> [--schema <module>] [--json]` to the program. */
-export function registerValidate(program: Command, io: CliIo): Command {
-  return program
-    .command('validate')
+/** `genswap validate <file> [--schema <module>] [--json]`. */
+export function validateCommand(io: CliIo): Command {
+  return genswapCommand('validate', io)
     .description('Check a config file without applying it: encoding, YAML, schema, list files, compile step.')
     .argument('<file>', 'the config file (YAML)')
     .option('--schema <module>', 'compiled module exporting the ConfigDefinition or zod schema (default: the gateway\'s)')
     .option('--json', 'print { ok, file, problems } as JSON on stdout')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride() // commander errors reach main as CommanderError (usage: exit 2)
-    .showHelpAfterError('(run with --help for usage and an example)')
     .addHelpText('after', EXAMPLE)
     .action((file: string, opts: ValidateOptions) => validate(file, opts, io));
 }
