@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
+import { get as httpGet, killAll, REPO, runCli, startServe, until } from './fixtures/serve/serve-process.js';
 
 /**
  * The gateway end to end: the built `genswap serve` with its defaults (the gateway handler and
@@ -12,25 +10,11 @@ import { afterEach, expect, it } from 'vitest';
  * described by X-Forwarded-For, as nginx would (loopback is a trusted proxy in the default config).
  */
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(REPO, 'apps/cli/dist/main.js');
 const DEFAULT_CONFIG = join(REPO, 'apps/gateway/config');
-
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 
 afterEach(async () => {
-  await Promise.all(
-    [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
-  children.clear();
+  await killAll();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -41,22 +25,15 @@ interface Answer {
   readonly generation: number;
 }
 
-function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode!,
-          verdict: res.headers['x-genswap-verdict'] as string | undefined,
-          rule: res.headers['x-genswap-rule'] as string | undefined,
-          generation: Number(res.headers['x-genswap-generation']),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** A GET on a fresh connection, reduced to what a verdict says. */
+async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await httpGet(url, undefined, headers);
+  return {
+    status: res.status,
+    verdict: res.headers['x-genswap-verdict'] as string | undefined,
+    rule: res.headers['x-genswap-rule'] as string | undefined,
+    generation: res.generation,
+  };
 }
 
 /** Polls GET until its status is `status`, bounded by a deadline (no fixed sleeps). */
@@ -67,59 +44,9 @@ function answerWith(status: number, url: string, headers: Record<string, string>
   }, `status ${status} from ${url}`);
 }
 
-/** Polls until `probe` returns a value, bounded by a deadline. */
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path);
-}
-
-function startServe(config: string, pidFile: string): Promise<{ child: ChildProcess; url: string; pid: number }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--listen', '127.0.0.1:0', '--threads', '2', '--pid-file', pidFile, '--log-level', 'warn'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out} ${err}`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out} ${err}`)));
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+) \(pid (\d+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, pid: Number(m[2]) });
-      }
-    });
-  });
-}
-
-function runReload(pidFile: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'reload', '--pid-file', pidFile], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('genswap reload did not finish'));
-    }, 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
 }
 
 it('genswap serve with the default config: deny an address by editing the config + SIGHUP, then allow it back', async () => {
@@ -132,7 +59,7 @@ it('genswap serve with the default config: deny an address by editing the config
   writeAtomic(config, original);
   const pidFile = join(dir, 'genswap.pid');
 
-  const serve = await startServe(config, pidFile);
+  const serve = await startServe(config, ['--pid-file', pidFile, '--log-level', 'warn'], 'listening', 'gateway');
   const client = { 'x-forwarded-for': '192.0.2.7' };
 
   expect(await get(`${serve.url}/`)).toEqual({ status: 200, verdict: 'allow', rule: 'ip.allow', generation: 1 });
@@ -172,7 +99,7 @@ it('genswap serve with the default config: deny an address by editing the config
   // A bad CIDR is refused with its location; generation 4 keeps serving.
   writeAtomic(config, original.replace('    - 192.0.2.66          # TEST-NET-1', '    - 192.0.2.66/8        # TEST-NET-1'));
   const lineOfBad = original.split('\n').findIndex((l) => l.includes('192.0.2.66')) + 1;
-  const bad = await runReload(pidFile);
+  const bad = await runCli(['reload', '--pid-file', pidFile]);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toContain(`${config}:${lineOfBad}:7: ip.deny[0]:`);
   expect(bad.stderr).toContain('[GENSWAP_GATEWAY_CONFIG_BAD_CIDR]');
