@@ -204,3 +204,38 @@ describe('compile step', () => {
     expect(err.cause).toBe(boom);
   });
 });
+
+describe('loadConfig blockingRead', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'genswap-blocking-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the file before loadConfig returns its promise; the default reads after', async () => {
+    // Removing the file right after the call tells the two apart: a blocking read already holds
+    // the bytes, a thread-pool read opens the file later and finds it gone.
+    const file = path.join(dir, 'gone.yaml');
+    writeFileSync(file, 'server:\n  port: 81\n');
+    const blocking = loadConfig(file, schema, { blockingRead: true });
+    rmSync(file);
+    expect((await blocking).value).toMatchObject({ server: { port: 81 } });
+    writeFileSync(file, 'server:\n  port: 82\n');
+    const pooled = loadConfig(file, schema).catch((e: unknown) => e);
+    rmSync(file);
+    expect(((await pooled) as ConfigError).problems.map((p) => p.code)).toEqual(['GENSWAP_CONFIG_NOT_FOUND']);
+  });
+
+  it('refuses what the default read refuses, with the same codes', async () => {
+    const big = path.join(dir, 'big.yaml');
+    writeFileSync(big, `server: {port: 80}\n#${'x'.repeat(100)}\n`);
+    const cases: [string, LoadOptions][] = [
+      [path.join(dir, 'missing.yaml'), {}],
+      [dir, {}],
+      [big, { maxBytes: 64 }],
+    ];
+    for (const [file, options] of cases) {
+      const codes = async (o: LoadOptions) => ((await loadConfig(file, schema, o).catch((e: unknown) => e)) as ConfigError).problems.map((p) => `${p.code} ${p.message}`);
+      const pooled = await codes(options);
+      expect(pooled).toHaveLength(1);
+      expect(await codes({ ...options, blockingRead: true })).toEqual(pooled);
+    }
+  });
+});

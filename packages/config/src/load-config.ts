@@ -9,7 +9,7 @@ import { type Limits, resolveLimits } from './limits.js';
 import { locate } from './locate.js';
 import { parseYaml } from './parse-yaml.js';
 import { formatPath, ProblemList } from './problems.js';
-import { readFileBounded } from './read-file.js';
+import { readFileBounded, readFileBoundedSync } from './read-file.js';
 import { closestKey } from './suggest.js';
 import type { ConfigDefinition, ConfigPath, ConfigProblem, LoadedConfig, LoadOptions } from './types.js';
 import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
@@ -56,7 +56,7 @@ export async function loadConfig(file: string, definitionOrSchema: unknown, opti
   const definition = requireDefinition(definitionOrSchema);
   const abs = path.resolve(file);
   const t0 = performance.now();
-  const read = await readFileBounded(abs, limits.maxBytes, 'maxBytes');
+  const read = options?.blockingRead === true ? readFileBoundedSync(abs, limits.maxBytes, 'maxBytes') : await readFileBounded(abs, limits.maxBytes, 'maxBytes');
   if (!read.ok) throw new ConfigError(abs, [wholeFile(abs, `cannot read config: ${read.reason}`, read.code)]);
   const decoded = decodeText(read.bytes);
   const readMs = performance.now() - t0;

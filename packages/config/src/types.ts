@@ -76,6 +76,13 @@ export interface LoadOptions {
   readonly maxDepth?: number;
   /** Most problems listed in a ConfigError; the rest are counted in one last problem. Default 100. */
   readonly maxProblems?: number;
+  /**
+   * Read the config file with blocking calls instead of the thread pool's round trips (open,
+   * stat, read, close: four hops and four wake-ups). For a thread that does nothing but load,
+   * such as the supervisor's loader thread; on an event loop that also serves, keep the default
+   * (false). List files are always read with blocking calls, from the compile step.
+   */
+  readonly blockingRead?: boolean;
 }
 
 /** Where a load spent its time. List files count as read (I/O) and parse (line splitting), not compile. */
