@@ -3,7 +3,8 @@
  * supervisor's loader thread: the primary keeps serving tasks on the running generation while a
  * slow compile is held, and only publishes the finished bytes.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSupervisor, type Supervisor } from '@genswap/supervisor';
@@ -20,13 +21,14 @@ afterEach(async () => {
   dirs.cleanup();
 });
 
-async function start(file: string): Promise<Supervisor> {
+async function start(file: string, loaderNice?: number): Promise<Supervisor> {
   const supervisor = (await createSupervisor({
     configFile: file,
     app: { definition, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
     appModule: APP_MODULE,
     worker: WORKER,
     threads: 2,
+    ...(loaderNice !== undefined ? { loaderNice } : {}),
   })) as Supervisor;
   supervisors.push(supervisor);
   return supervisor;
@@ -88,5 +90,30 @@ describe('reloads in the loader thread', () => {
     expect(outcome).toMatchObject({ ok: false, generation: 1 });
     expect(!outcome.ok && outcome.problems[0]).toMatchObject({ code: 'GENSWAP_RELOAD_FAILED', message: expect.stringMatching(/loader thread/) });
     expect((await echo(supervisor)).generation).toBe(1);
+  });
+
+  /** Nice value of every thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
+  function threadNices(): number[] {
+    return readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+  }
+
+  it.runIf(process.platform === 'linux')('run in one thread niced loaderNice steps below the others (default 10), leaving every other thread as it was', async () => {
+    const base = getPriority(0);
+    expect(base).toBeLessThanOrEqual(9); // else the cap at 19 would blur the steps measured here
+    const before = threadNices();
+    expect(before.every((n) => n === base)).toBe(true);
+    for (const [loaderNice, expected] of [[undefined, 10], [3, 3], [0, 0]] as const) {
+      const dir = dirs.make(1);
+      const supervisor = await start(dir.file, loaderNice);
+      dir.write(2);
+      expect(await supervisor.reload()).toMatchObject({ ok: true }); // the loader is up and has run
+      const nices = threadNices();
+      expect(nices.filter((n) => n !== base)).toEqual(expected === 0 ? [] : [base + expected]);
+      expect(getPriority(0)).toBe(base);
+      await supervisors.pop()!.close({ drainTimeoutMs: 0 });
+    }
   });
 });

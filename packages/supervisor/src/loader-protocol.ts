@@ -6,6 +6,8 @@ export interface LoaderData {
   readonly moduleUrl: string;
   readonly configFile: string;
   readonly load: LoadOptions | undefined;
+  /** Nice steps below the thread that starts it (Linux only). */
+  readonly nice: number;
 }
 
 export interface LoadRequest {

@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '@genswap/config';
 import { type Codec, jsonCodec } from '@genswap/core';
@@ -8,16 +9,22 @@ import type { LoadReply, LoadRequest, LoaderData } from './loader-protocol.js';
  * The loader thread: reads, parses, validates, compiles and encodes the config for each reload,
  * so that the primary's event loop (which also serves HTTP in `genswap serve`) only copies the
  * finished bytes into a slot. A million-entry list costs this thread ~250 ms, not the primary.
+ * It runs at a lower priority (loaderNice) and reads with blocking calls: it has nothing else
+ * to do while a read is under way, and thread-pool round trips cost more than the read.
  */
 const data = workerData as LoaderData;
 const port = parentPort!;
+// On Linux nice is per thread and priority 0 names the calling thread, so this lowers only the
+// loader's priority (on macOS and Windows the same call would reach the whole process). Raising
+// a nice value needs no privilege; from an already nice process the sum is capped at 19.
+if (process.platform === 'linux' && data.nice > 0) setPriority(0, Math.min(19, getPriority(0) + data.nice));
 const app = appFromNamespace((await import(data.moduleUrl)) as Record<string, unknown>);
 if (app === undefined) throw new Error(`module ${data.moduleUrl} exports no AppModule (expected { definition: { schema } })`);
 const codec = (app.codec ?? jsonCodec) as Codec<unknown>;
 
 async function load(id: number): Promise<LoadReply> {
   try {
-    const loaded = await loadConfig(data.configFile, app!.definition, data.load);
+    const loaded = await loadConfig(data.configFile, app!.definition, { ...data.load, blockingRead: true });
     const t0 = performance.now();
     const encoded = codec.encode(loaded.value);
     const encodeMs = performance.now() - t0;

@@ -20,6 +20,13 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ configFile: 'c.yaml', app, worker, appModule: '' })).toThrow(/appModule/);
   });
 
+  it('takes loaderNice from 0 to 19, default 10', () => {
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker }).loaderNice).toBe(10);
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker, loaderNice: 0 }).loaderNice).toBe(0);
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker, loaderNice: 19 }).loaderNice).toBe(19);
+    for (const bad of [-1, 20, 2.5]) expect(() => resolveOptions({ configFile: 'c.yaml', app, worker, loaderNice: bad })).toThrow(/loaderNice/);
+  });
+
   it('fills in defaults', () => {
     const o = resolveOptions({ configFile: 'c.yaml', app, worker });
     expect(o).toMatchObject({ drainTimeoutMs: 10_000, historySize: 20, watchDebounceMs: undefined, concurrentTasksPerWorker: 1, workerFile: worker });

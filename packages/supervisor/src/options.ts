@@ -14,6 +14,7 @@ export interface ResolvedOptions<C, State> {
   readonly app: AppModule<C, State>;
   /** file: URL of the app module for the loader thread; undefined: reloads on the primary's thread. */
   readonly appModuleUrl: string | undefined;
+  readonly loaderNice: number;
   readonly workerFile: string;
   readonly threads: number;
   readonly drainTimeoutMs: number;
@@ -26,6 +27,9 @@ export interface ResolvedOptions<C, State> {
   readonly load: LoadOptions | undefined;
   readonly resourceLimits: ResourceLimits;
 }
+
+/** Default nice steps of the loader thread below the primary. */
+export const DEFAULT_LOADER_NICE = 10;
 
 /** Default cap of each worker's young generation (V8 new space), MiB. */
 export const DEFAULT_YOUNG_GENERATION_MB = 8;
@@ -67,6 +71,7 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
     configFile: resolve(options.configFile),
     app: app as AppModule<C, State>,
     appModuleUrl: appModuleUrl(options.appModule),
+    loaderNice: option('loaderNice', options.loaderNice, DEFAULT_LOADER_NICE, 0, 19),
     workerFile,
     threads: option('threads', options.threads, availableParallelism(), 1, 1024),
     drainTimeoutMs: option('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),

@@ -73,7 +73,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.currentFiles = files;
     this.log = opts.logger.child({ component: 'supervisor' });
     this.history = new RingBuffer(opts.historySize);
-    this.loader = opts.appModuleUrl === undefined ? undefined : new LoaderThread({ moduleUrl: opts.appModuleUrl, configFile: opts.configFile, load: opts.load });
+    this.loader = opts.appModuleUrl === undefined ? undefined : new LoaderThread({ moduleUrl: opts.appModuleUrl, configFile: opts.configFile, load: opts.load, nice: opts.loaderNice });
     this.loader?.warm(); // the first reload should not pay for starting a thread and importing the app
     this.metrics = new SupervisorMetrics(() => this.status());
     this.reloads = new CoalescingQueue(

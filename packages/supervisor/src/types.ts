@@ -179,6 +179,13 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
    * serves HTTP in `genswap serve`). Without it, reloads run on the primary's thread.
    */
   readonly appModule?: string | URL;
+  /**
+   * How many nice steps below the primary the loader thread runs (Linux, where nice is per
+   * thread; capped at 19; 0 keeps the primary's priority; ignored elsewhere). A reload is
+   * background work: on a busy machine the threads answering requests get the CPU first and the
+   * reload waits for a gap. Default 10 (a CPU share of about a tenth against one busy thread).
+   */
+  readonly loaderNice?: number;
   /** The worker module (compiled JS) whose default export is `defineWorker(handler)`. */
   readonly worker: string | URL;
   /** Worker threads; fixed size. Default: os.availableParallelism(). */

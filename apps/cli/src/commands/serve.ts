@@ -47,6 +47,7 @@ export function serveCommand(io: CliIo): Command {
         .default({ host: '127.0.0.1', port: 8080 }, '127.0.0.1:8080'),
     )
     .option('--threads <n>', 'worker threads (default: the number of CPUs)', positiveInt('--threads', 1024))
+    .option('--loader-nice <n>', 'nice steps below the primary for the reload loader thread, 0-19 (Linux; reloads yield the CPU to requests)', positiveInt('--loader-nice', 19))
     .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
     .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
     .option('--watch', 'reload when the config file or a list file changes (symlink swaps included)', false)
@@ -59,6 +60,7 @@ export function serveCommand(io: CliIo): Command {
       schema?: string;
       listen: { host: string; port: number };
       threads?: number;
+      loaderNice?: number;
       pidFile?: string;
       admin?: { host: string; port: number };
       watch: boolean;
@@ -75,6 +77,7 @@ export function serveCommand(io: CliIo): Command {
           ...(opts.handler !== undefined ? { handler: opts.handler } : {}),
           ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+          ...(opts.loaderNice !== undefined ? { loaderNice: opts.loaderNice } : {}),
           ...(opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {}),
           ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
         },

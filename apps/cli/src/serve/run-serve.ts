@@ -21,6 +21,8 @@ export interface ServeOptions {
   readonly schema?: string;
   readonly listen: HostPort;
   readonly threads?: number;
+  /** Nice steps of the loader thread below the primary (supervisor option loaderNice). */
+  readonly loaderNice?: number;
   readonly pidFile?: string;
   readonly admin?: HostPort;
   readonly watch: boolean;
@@ -93,6 +95,7 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
     appModule,
     worker,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.loaderNice !== undefined ? { loaderNice: options.loaderNice } : {}),
     logger: log,
     drainTimeoutMs: options.drainTimeoutMs,
     watch: options.watch,
