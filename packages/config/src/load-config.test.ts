@@ -209,18 +209,15 @@ describe('loadConfig blockingRead', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'genswap-blocking-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads the file before loadConfig returns its promise; the default reads after', async () => {
-    // Removing the file right after the call tells the two apart: a blocking read already holds
-    // the bytes, a thread-pool read opens the file later and finds it gone.
+  it('reads the file before loadConfig returns its promise', async () => {
+    // The bytes are already read when the call returns, so removing the file then changes
+    // nothing. (The default read is not checked the other way: its open, queued on the thread
+    // pool at call time, may or may not beat the removal.)
     const file = path.join(dir, 'gone.yaml');
     writeFileSync(file, 'server:\n  port: 81\n');
     const blocking = loadConfig(file, schema, { blockingRead: true });
     rmSync(file);
     expect((await blocking).value).toMatchObject({ server: { port: 81 } });
-    writeFileSync(file, 'server:\n  port: 82\n');
-    const pooled = loadConfig(file, schema).catch((e: unknown) => e);
-    rmSync(file);
-    expect(((await pooled) as ConfigError).problems.map((p) => p.code)).toEqual(['GENSWAP_CONFIG_NOT_FOUND']);
   });
 
   it('refuses what the default read refuses, with the same codes', async () => {
