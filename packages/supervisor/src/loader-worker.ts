@@ -21,10 +21,11 @@ if (process.platform === 'linux' && data.nice > 0) setPriority(0, Math.min(19, g
 const app = appFromNamespace((await import(data.moduleUrl)) as Record<string, unknown>);
 if (app === undefined) throw new Error(`module ${data.moduleUrl} exports no AppModule (expected { definition: { schema } })`);
 const codec = (app.codec ?? jsonCodec) as Codec<unknown>;
+const loadOptions = { ...data.load, blockingRead: true };
 
 async function load(id: number): Promise<LoadReply> {
   try {
-    const loaded = await loadConfig(data.configFile, app!.definition, { ...data.load, blockingRead: true });
+    const loaded = await loadConfig(data.configFile, app!.definition, loadOptions);
     const t0 = performance.now();
     const encoded = codec.encode(loaded.value);
     const encodeMs = performance.now() - t0;

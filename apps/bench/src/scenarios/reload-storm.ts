@@ -75,7 +75,13 @@ interface StormLog {
  * generator's process and event loop, and fetch() cost that loop enough per call to show in
  * the latencies it measures (a GET of /status every 10 ms cost 26% of the measured req/s).
  */
-function postReload(admin: string, agent: Agent): Promise<{ status: number; body: { ok?: boolean; generation?: number; durationMs?: number } }> {
+interface ReloadAnswer {
+  readonly ok?: boolean;
+  readonly generation?: number;
+  readonly durationMs?: number;
+}
+
+function postReload(admin: string, agent: Agent): Promise<{ status: number; body: ReloadAnswer }> {
   return new Promise((resolve, reject) => {
     const req = request(`${admin}/reload`, { method: 'POST', agent, timeout: 10_000 }, (res) => {
       let text = '';
@@ -83,7 +89,7 @@ function postReload(admin: string, agent: Agent): Promise<{ status: number; body
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { ok?: boolean; generation?: number; durationMs?: number } });
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as ReloadAnswer });
         } catch (err) {
           reject(err as Error);
         }
@@ -171,16 +177,14 @@ async function runOnce(variant: Variant, mode: Mode, dir: string, durationMs: nu
     // Warm-up, alike for both modes: load and a reload every 10 ms, so that JIT compilation of the
     // reload path (loader, primary, workers' first task on a new generation) and the connections
     // are behind us; only the measured window differs between the modes.
-    const log: StormLog = { versionOf: new Map([[1, 1]]), instants: [], durationsMs: [], failures: 0 };
+    const warmLog: StormLog = { versionOf: new Map([[1, 1]]), instants: [], durationsMs: [], failures: 0 };
     let warming: Promise<number> = Promise.resolve(1);
     await runLoad({ url: server.url, connections, durationMs: warmupMs }, (startedAt) => {
-      warming = drive(server, agent, file, 1, startedAt, warmupMs, log);
+      warming = drive(server, agent, file, 1, startedAt, warmupMs, warmLog);
     });
     const warmVersion = await warming;
-    const warmupFailures = log.failures;
-    log.instants.length = 0;
-    log.durationsMs.length = 0;
-    log.failures = 0;
+    // The measured run starts on the warm-up's last generation: it keeps the generation map.
+    const log: StormLog = { versionOf: warmLog.versionOf, instants: [], durationsMs: [], failures: 0 };
     // Then load alone for a moment: the restart alternative's last new pool finishes starting.
     await runLoad({ url: server.url, connections, durationMs: warmupMs / 4 });
     let driving: Promise<number> = Promise.resolve(warmVersion);
@@ -199,7 +203,7 @@ async function runOnce(variant: Variant, mode: Mode, dir: string, durationMs: nu
       inconsistent,
       reloads: log.instants.length,
       reloadFailures: log.failures,
-      warmupFailures,
+      warmupFailures: warmLog.failures,
       reloadMs: median(log.durationsMs),
       load,
       instants: log.instants,
