@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,25 @@ describe('pnpm bench --quick', () => {
       expect(m.samples.length).toBeGreaterThan(0);
     }
     for (const r of Object.values(report.ratios) as number[]) expect(Number.isFinite(r)).toBe(true);
+  });
+
+  // Pinning needs two CPUs and taskset; the report records the CPUs the bench process really had.
+  const pinnable = process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['--version']).status === 0;
+  it.skipIf(!pinnable)('--server-cpus and --client-cpus pin the servers and the bench process, and the report says so', () => {
+    const pinned = path.join(out, 'pinned');
+    const run = spawnSync(process.execPath, [main, 'reload-storm', '--quick', '--out', pinned, '--server-cpus', '1', '--client-cpus', '0'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(pinned, 'reload-storm.json'), 'utf8'));
+    expect(report.machine).toMatchObject({ benchCpus: '0', serverCpus: '1' });
+    expect(run.stdout).toMatch(/\(bench on CPUs 0, servers on CPUs 1\)/);
+  });
+
+  it('refuses a CPU list the machine does not have, before running anything', () => {
+    const run = spawnSync(process.execPath, [main, 'acquire', '--server-cpus', `0-${availableParallelism()}`], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`--server-cpus: CPU ${availableParallelism()} in "0-${availableParallelism()}" does not exist`);
+    expect(run.stdout).toBe('');
   });
 
   it('rejects an unknown scenario as a usage error', () => {

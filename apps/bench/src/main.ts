@@ -1,39 +1,83 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { buildReport, spliceReadme } from './report.js';
 import { NODE_FLAGS, SCENARIOS } from './scenarios/index.js';
+import { hasTaskset, onCpus, parseCpuList, SERVER_CPUS_ENV } from './support/cpus.js';
 
 /**
- * `pnpm bench [scenario ...] [--quick] [--out DIR]`: runs each scenario in its own process
- * (so one's JIT state, heap and threads cannot colour another's), writes JSON results, then
+ * `pnpm bench [scenario ...] [options]` (see USAGE): runs each scenario in its own process (so
+ * one's JIT state, heap and threads cannot colour another's), writes JSON results, then
  * regenerates the README's benchmark section and SVG charts from every result in the folder.
  * `--quick` (tiny sizes, for CI) and `--out` leave the README alone. `pnpm bench report` only
  * regenerates the section.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const outIndex = args.indexOf('--out');
-const outDir = outIndex >= 0 ? path.resolve(args[outIndex + 1] ?? '') : path.resolve(here, '..', 'results');
-const reportOnly = args[0] === 'report';
-const names = reportOnly ? [] : args.filter((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
-const unknown = reportOnly ? [] : names.filter((n) => !(n in SCENARIOS));
-if (args.includes('--help') || unknown.length > 0) {
-  if (unknown.length > 0) process.stderr.write(`unknown scenario: ${unknown.join(', ')}\n`);
-  process.stderr.write(`usage: pnpm bench [scenario ...] [--quick] [--out DIR]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}\n`);
-  process.exit(unknown.length > 0 ? 2 : 0);
+const USAGE = `usage: pnpm bench [scenario ...] [--quick] [--out DIR] [--server-cpus LIST] [--client-cpus LIST]
+       pnpm bench report
+  --quick              tiny sizes, one round: checks each scenario runs (no README change)
+  --out DIR            write the JSON results to DIR instead of apps/bench/results (no README change)
+  --server-cpus LIST   run the HTTP servers under test (reload-storm) on these CPUs, e.g. 2-3
+  --client-cpus LIST   run the bench process (load generator, reload driver, in-process
+                       scenarios) on these CPUs, e.g. 0-1; both need Linux and taskset
+scenarios: ${Object.keys(SCENARIOS).join(', ')}
+`;
+
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}`);
+  process.exit(2);
 }
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        quick: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        'server-cpus': { type: 'string' },
+        'client-cpus': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+}
+const parsed = parseCommandLine();
+if (parsed.values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const quick = parsed.values.quick;
+const outDir = parsed.values.out !== undefined ? path.resolve(parsed.values.out) : path.resolve(here, '..', 'results');
+const reportOnly = parsed.positionals[0] === 'report';
+const names = reportOnly ? [] : parsed.positionals;
+const unknown = names.filter((n) => !(n in SCENARIOS));
+if (unknown.length > 0) usageError(`unknown scenario: ${unknown.join(', ')}`);
+const serverCpus = parsed.values['server-cpus'];
+const clientCpus = parsed.values['client-cpus'];
+for (const [flag, list] of [['--server-cpus', serverCpus], ['--client-cpus', clientCpus]] as const) {
+  if (list === undefined) continue;
+  const cpus = parseCpuList(list, availableParallelism());
+  if (typeof cpus === 'string') usageError(`${flag}: ${cpus}`);
+  if (!hasTaskset()) usageError(`${flag} needs taskset (Linux, util-linux package): install it or leave ${flag} out`);
+}
+
 let failed = 0;
 for (const name of reportOnly ? [] : names.length > 0 ? names : Object.keys(SCENARIOS)) {
-  const run = spawnSync(process.execPath, [...(NODE_FLAGS[name] ?? []), path.join(here, 'run-one.js'), name, outDir, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  const [command, argv] = onCpus(clientCpus, process.execPath, [...(NODE_FLAGS[name] ?? []), path.join(here, 'run-one.js'), name, outDir, ...(quick ? ['--quick'] : [])]);
+  const env = serverCpus === undefined ? process.env : { ...process.env, [SERVER_CPUS_ENV]: serverCpus };
+  const run = spawnSync(command, argv, { stdio: 'inherit', env });
   if (run.status !== 0) {
     failed++;
     process.stderr.write(`scenario ${name} failed (exit ${run.status ?? run.signal})\n`);
   }
 }
-const defaultOut = outIndex < 0;
+const defaultOut = parsed.values.out === undefined;
 if (!quick && defaultOut) {
   const readmePath = path.resolve(here, '..', '..', '..', 'README.md');
   const section = buildReport(outDir, Object.keys(SCENARIOS), 'apps/bench/results');

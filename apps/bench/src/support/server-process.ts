@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { onCpus, SERVER_CPUS_ENV } from './cpus.js';
 
 /**
  * HTTP servers under test run as child processes (`genswap serve`, the pool-restart server), so
@@ -25,12 +26,14 @@ const LISTENING = /listening on (http:\/\/\S+?)[\s,]/;
 const ADMIN = /admin (http:\/\/[^\s)]+)/;
 
 /**
- * Starts `node <args>` and resolves when it prints `listening on <url> ... admin <url>` on
+ * Starts `node <args>` (on the CPUs of GENSWAP_BENCH_SERVER_CPUS, when set) and resolves when it prints `listening on <url> ... admin <url>` on
  * stdout. Its output is kept (not forwarded: the bench's own stderr must stay clean) and shown
  * when it fails to start or dies.
  */
 export function startServer(args: readonly string[], timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Pinned to the CPUs `pnpm bench --server-cpus` names, if any (taskset execs: the pid is node's).
+  const [command, argv] = onCpus(process.env[SERVER_CPUS_ENV], process.execPath, args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let output = '';
   const exited = new Promise<void>((resolve) => {
