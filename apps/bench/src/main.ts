@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpus as machineCpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -62,7 +62,7 @@ const serverCpus = parsed.values['server-cpus'];
 const clientCpus = parsed.values['client-cpus'];
 for (const [flag, list] of [['--server-cpus', serverCpus], ['--client-cpus', clientCpus]] as const) {
   if (list === undefined) continue;
-  const cpus = parseCpuList(list, availableParallelism());
+  const cpus = parseCpuList(list, machineCpus().length);
   if (typeof cpus === 'string') usageError(`${flag}: ${cpus}`);
   if (!hasTaskset()) usageError(`${flag} needs taskset (Linux, util-linux package): install it or leave ${flag} out`);
 }

@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ReportChart, type Scenario, target } from '../harness.js';
 import { type Measurement, measurement, median, percentile, round } from '../stats.js';
+import { allowedCpus, SERVER_CPUS_ENV } from '../support/cpus.js';
 import { type LoadResult, runLoad } from '../support/http-load.js';
 import { type DriverAction, ReloadDriver, toMonotonicMs } from '../support/reload-driver.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
@@ -16,9 +17,11 @@ import { bucketize } from '../support/timeline.js';
  * config in workerData, a new pool per reload) each run as a child process on 127.0.0.1 and
  * take keep-alive load from autocannon, once without reloads and once with a reload every
  * 10 ms: a driver process rewrites the config file (a new version) and POST /reload asks the
- * server to load it (genswap also runs a control, the driver without reloads). Each version changes what answers say (the final rule's name `storm-v<N>` and the allow
- * status 200 + N % 100), and each reload's answer says which generation it became, so every
- * response is checked against the config of the generation in its x-genswap-generation header.
+ * server to load it (genswap also runs a reload every 100 ms and a control: the driver without
+ * reloads). Each version changes what answers say (the final rule's name `storm-v<N>` and the
+ * allow status 200 + N % 100), and each reload's answer says which generation it became, so
+ * every response is checked against the config of the generation in its x-genswap-generation
+ * header.
  */
 type Variant = 'genswap' | 'restart pool';
 /**
@@ -169,7 +172,7 @@ function timelineChart(variant: Variant, run: RunResult, steady: RunResult, from
 }
 
 /** The honest reading, phrased from this run's numbers. */
-function stormReading(m: Readonly<Record<string, Measurement>>, ratios: Readonly<Record<string, number>>): string {
+function stormReading(m: Readonly<Record<string, Measurement>>, ratios: Readonly<Record<string, number>>, where: string): string {
   const med = (k: string): number => m[k]!.median;
   const p99Ratio = ratios['genswap: p99 with reloads / without']!;
   const tputRatio = ratios['genswap: throughput with reloads / without']!;
@@ -182,7 +185,7 @@ function stormReading(m: Readonly<Record<string, Measurement>>, ratios: Readonly
       ? 'which a reload every 10 ms barely shows'
       : `so a reload every 10 ms moves genswap's p99 from ${med('genswap, no reloads: p99 latency').toFixed(2)} ms to ${med('genswap, reload every 10 ms: p99 latency').toFixed(2)} ms (x${p99Ratio}) and its throughput to x${tputRatio} (${Math.round(med('genswap, reload every 10 ms: throughput'))} req/s against ${Math.round(med('genswap, no reloads: throughput'))})`;
   return (
-    "Where genswap loses: a reload every 10 ms is 100 reloads a second of CPU work (read, parse, validate, compile and encode in serve's loader thread, niced 10 steps below the request threads; the admin request, the copy into a slot and the publish on the primary; each worker's first task on a new generation) on a machine whose 2 cores the load generator, the primary and both workers already saturate, " +
+    `Where genswap loses: a reload every 10 ms is 100 reloads a second of CPU work (read, parse, validate, compile and encode in serve's loader thread, niced 10 steps below the request threads; the admin request, the copy into a slot and the publish on the primary; each worker's first task on a new generation) ${where}, ` +
     `${cost}. The control alone (the driver process waking, writing the file and asking GET /status every 10 ms, nothing reloaded) moves p99 x${control}, and the reloads move it x${own} over the control (each a median of per-round ratios, so they need not multiply to the whole). Each reload took ${med("genswap, reload every 10 ms: reload duration, the server's figure (median per run)").toFixed(2)} ms from request to publish (the server's own figure, median), ${RELOAD_INTERVAL_MS} ms apart; about two thirds of the loader's CPU is the yaml package parsing the 25-line file. The loader thread keeps big reloads from stalling HTTP (see reload-stall) but does not make the CPU free. At a reload every 100 ms (still far more than deployments reload), p99 is x${slow} of no reloads and throughput x${slowTput}. The pool restart under the same storm: p99 ${med('restart pool, reload every 10 ms: p99 latency').toFixed(1)} ms, ${Math.round(med('restart pool, reload every 10 ms: throughput'))} req/s.`
   );
 }
@@ -284,7 +287,10 @@ export const scenario: Scenario = {
       }
     }
     const yDomain = [Math.max(0.01, lowest * 0.8), Math.max(highest * 1.2, lowest * 10)] as const;
-    const cores = availableParallelism();
+    const cores = cpus().length; // the machine's, not the share --client-cpus left this process
+    const serverCpus = process.env[SERVER_CPUS_ENV];
+    const benchCpus = allowedCpus();
+    const pinned = serverCpus !== undefined && serverCpus !== '';
     return {
       params: { rounds, durationMs, warmupMs, connections, threads: THREADS, reloadIntervalMs: RELOAD_INTERVAL_MS, bucketMs: BUCKET_MS, loadGenerator: 'autocannon 8, keep-alive, pipelining 1, GET /' },
       measurements,
@@ -292,14 +298,16 @@ export const scenario: Scenario = {
       targets,
       charts: [timelineChart('genswap', last(gStorm), last(gSteady), from, to, yDomain), timelineChart('restart pool', last(rStorm), last(rSteady), from, to, yDomain)],
       notes: [
-        `On this ${cores}-core machine, autocannon, each server's main thread and its ${THREADS} worker threads all share the cores: the load generator takes CPU from the server, so absolute req/s are lower than with a separate client machine.`,
+        pinned
+          ? `The servers ran on CPUs ${serverCpus} of this ${cores}-core machine (pnpm bench --server-cpus), the bench process (autocannon, the reload driver) on CPUs ${benchCpus ?? 'unknown'}.`
+          : `On this ${cores}-core machine, autocannon, the reload driver, each server's main thread and its ${THREADS} worker threads all share the cores: the load generator takes CPU from the server, so absolute req/s are lower than with a separate client machine (or with pnpm bench --server-cpus / --client-cpus on a machine with cores to spare).`,
         `Each run starts a fresh server process and warms it up alike in every mode: ${warmupMs} ms of load with a reload every 10 ms (so the reload path is compiled before measuring: the first reloads of a fresh process cost several times a warm one), then ${warmupMs / 4} ms of load alone; then it measures. The reloads come from a driver process of its own (support/reload-driver.ts): on a fixed 10 ms grid (start to start; a reload still running when the next is due delays it, so "reloads done" says how many really happened) it writes the next config version and asks POST /reload over one keep-alive connection. In the bench process it held up the load generator's event loop, which measures the latencies. The dashed lines in the charts are the instants a reload was requested; the charts show ${to - from} ms of the last round.`,
         "'reload every 100 ms' (genswap only) is the same storm at a tenth of the rate.",
         "The control, 'driver alone' (genswap only): the same driver process on the same grid writes the next version and asks GET /status, so nothing reloads. It shows what this machine charges for the driver itself (a process waking every 10 ms, a file write, an admin request) on cores the server and the load generator already fill; 'p99 with reloads / with the driver alone' is the reloads' own share.",
         "The server's reload duration: genswap's reload record (read to publish); the restart server's time to load the file and create the new pool (its threads start after).",
         'Consistency: every response must carry the rule name and status of the config version its generation was built from (learned from each POST /reload answer). Errors are connection errors, timeouts and 5xx answers. Ratios are taken per round (runs of one round are a minute apart at most), then their median.',
         "The restart alternative retires the old pool gracefully (its tasks finish, then it is destroyed; see support/draining-pool.ts for why not piscina's close()), so it drops nothing; its cost is every request waiting for a new pool's threads to start while the machine is busy starting them.",
-        stormReading(measurements, ratios),
+        stormReading(measurements, ratios, pinned ? `with the server on CPUs ${serverCpus} and the load generator on CPUs ${benchCpus ?? 'unknown'}` : `on a machine whose ${cores} cores the load generator, the primary and both workers already saturate`),
       ],
     };
   },
