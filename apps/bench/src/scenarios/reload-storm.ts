@@ -104,16 +104,18 @@ async function runOnce(variant: Variant, mode: Mode, dir: string, durationMs: nu
       ? [CLI, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--threads', String(THREADS), '--admin', '127.0.0.1:0', '--log-level', 'warn']
       : [RESTART_SERVER, '--config', file, '--threads', String(THREADS)];
   const server = await startServer(args);
-  let driver: ReloadDriver | undefined;
+  const driver = await ReloadDriver.start().catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
   try {
-    driver = await ReloadDriver.start();
     // Warm-up, alike for every mode: load and a reload every 10 ms, so that JIT compilation of the
     // reload path (loader, primary, workers' first task on a new generation) and the connections
     // are behind us; only the measured window differs between the modes.
     const warmLog: StormLog = { versionOf: new Map([[1, 1]]), instants: [], durationsMs: [], failures: 0 };
     let warming: Promise<number> = Promise.resolve(1);
     await runLoad({ url: server.url, connections, durationMs: warmupMs }, (startedAt) => {
-      warming = drive(driver!, 'reload', RELOAD_INTERVAL_MS, server, file, 1, startedAt, warmupMs, warmLog);
+      warming = drive(driver, 'reload', RELOAD_INTERVAL_MS, server, file, 1, startedAt, warmupMs, warmLog);
     });
     const warmVersion = await warming;
     // The measured run starts on the warm-up's last generation: it keeps the generation map.
@@ -123,7 +125,7 @@ async function runOnce(variant: Variant, mode: Mode, dir: string, durationMs: nu
     let driving: Promise<number> = Promise.resolve(warmVersion);
     const action: DriverAction | undefined = isStorm(mode) ? 'reload' : mode === 'driver alone' ? 'driver alone' : undefined;
     const load = await runLoad({ url: server.url, connections, durationMs }, (startedAt) => {
-      if (action !== undefined) driving = drive(driver!, action, intervalOf(mode), server, file, warmVersion, startedAt, durationMs, log);
+      if (action !== undefined) driving = drive(driver, action, intervalOf(mode), server, file, warmVersion, startedAt, durationMs, log);
     });
     await driving;
     const { errors, inconsistent } = check(load, log.versionOf);
@@ -143,7 +145,7 @@ async function runOnce(variant: Variant, mode: Mode, dir: string, durationMs: nu
       instants: isStorm(mode) ? log.instants : [],
     };
   } finally {
-    await driver?.close();
+    await driver.close();
     await server.stop();
   }
 }

@@ -43,9 +43,8 @@ async function drive(r: DriveRequest): Promise<DriveLog> {
   const log = { lastVersion: r.firstVersion, instants: [] as number[], versionOf: [] as [number, number][], durationsMs: [] as number[], failures: 0 };
   for (let k = 1; ; k++) {
     // A timer can fire up to the event loop's clock lag early: wait again until the step is due.
-    for (let wait = startedAt + k * r.intervalMs - performance.now(); wait > 0; wait = startedAt + k * r.intervalMs - performance.now()) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+    const due = startedAt + k * r.intervalMs;
+    while (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
     const now = performance.now();
     if (now - startedAt > r.durationMs - r.intervalMs) return log;
     const version = ++log.lastVersion;

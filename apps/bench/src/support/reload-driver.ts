@@ -43,7 +43,7 @@ export type DriverMessage = { readonly kind: 'ready' } | { readonly kind: 'done'
 
 /**
  * performance.now() of this process as CLOCK_MONOTONIC ms (process.hrtime), a clock every process
- * on the machine shares; performance.timeOrigin differs between processes by up to a millisecond.
+ * on the machine shares; performance.timeOrigin differed between two processes here by ~1.1 ms.
  */
 export function toMonotonicMs(performanceNow: number): number {
   return Number(process.hrtime.bigint()) / 1e6 - (performance.now() - performanceNow);
