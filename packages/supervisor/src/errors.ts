@@ -14,6 +14,9 @@ export const SUPERVISOR_ERRORS = {
   GENSWAP_WORKER_NOT_SUPERVISED: 'Load this worker module through createSupervisor (or `genswap serve --handler`); it needs the store handle in workerData.',
   GENSWAP_RELOAD_FAILED: 'An unexpected error stopped the reload before publishing; the running generation is untouched. See the message.',
   GENSWAP_ADMIN_NOT_LOOPBACK: 'Bind the admin listener to a loopback address (127.0.0.1 or ::1); it can reload and expose internals.',
+  GENSWAP_HTTP_LISTEN_FAILED: 'Pick another listen address or port (or stop what holds it); the message says why the socket could not be bound.',
+  GENSWAP_HTTP_THREAD_FAILED: 'An HTTP thread could not start: fix the handler module named in the message (it must load and export defineWorker(handler)).',
+  GENSWAP_SUPERVISOR_NO_POOL: 'This supervisor serves HTTP from its own threads and has no task pool; create one without the http option to call run().',
 } as const;
 
 export type SupervisorErrorCode = keyof typeof SUPERVISOR_ERRORS;

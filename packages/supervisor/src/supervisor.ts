@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { GenerationStore } from '@genswap/core';
 import { loadConfig } from '@genswap/config';
@@ -6,6 +7,7 @@ import { CoalescingQueue, type RunInfo } from './coalescing-queue.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { roundMs as round } from './duration.js';
 import { InFlight } from './in-flight.js';
+import { HttpThreads } from './http/http-threads.js';
 import { isEnvelope, PROBE_TASK } from './envelope.js';
 import { LoaderThread } from './loader-thread.js';
 import { SupervisorError, TaskFailedError } from './errors.js';
@@ -40,7 +42,9 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
 
   private readonly opts: ResolvedOptions<C, State>;
   private readonly log: SupervisorLogger;
-  private readonly pool: Piscina;
+  /** The task pool (run()); undefined when the supervisor serves HTTP from its own threads. */
+  private readonly pool: Piscina | undefined;
+  private httpThreads: HttpThreads | undefined;
   private readonly tracker: WorkerTracker;
   private readonly reloads: CoalescingQueue<ReloadRecord, ReloadTrigger>;
   private readonly history: RingBuffer<ReloadRecord>;
@@ -65,8 +69,11 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   private closing: Promise<void> | undefined;
 
   /** @internal use createSupervisor() */
+  private readonly sharedState: State;
+
   constructor(opts: ResolvedOptions<C, State>, store: GenerationStore<C>, files: readonly string[], state: State) {
     super();
+    this.sharedState = state;
     this.opts = opts;
     this.configFile = opts.configFile;
     this.store = store;
@@ -81,7 +88,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       (err, info) => this.recordReload(this.failure(info, err, new Date().toISOString(), 0), err),
     );
     this.tracker = new WorkerTracker((exit) => this.onWorkerExit(exit));
-    this.pool = new Piscina({
+    this.pool = opts.http !== undefined ? undefined : new Piscina({
       filename: opts.workerFile,
       loadBalancer: this.tracker.balancer(opts.concurrentTasksPerWorker),
       minThreads: opts.threads,
@@ -93,9 +100,11 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       resourceLimits: opts.resourceLimits,
       workerData: { handle: store.handle, state },
     });
-    // Without a listener, an error of a worker with no task to fail would crash the process.
-    this.pool.on('error', (err: unknown) => this.log.error({ err }, 'worker pool error'));
-    this.tracker.attach(this.pool);
+    if (this.pool !== undefined) {
+      // Without a listener, an error of a worker with no task to fail would crash the process.
+      this.pool.on('error', (err: unknown) => this.log.error({ err }, 'worker pool error'));
+      this.tracker.attach(this.pool);
+    }
     this.watcher =
       opts.watchDebounceMs === undefined
         ? undefined
@@ -115,6 +124,11 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     return this.store.generation;
   }
 
+  /** Where the HTTP threads listen (option http), else undefined. */
+  get http(): { readonly url: string; readonly address: import('node:net').AddressInfo } | undefined {
+    return this.httpThreads === undefined ? undefined : { url: this.httpThreads.url, address: this.httpThreads.address };
+  }
+
   /** Files the current generation was read from (config first, then list files). */
   get files(): readonly string[] {
     return this.currentFiles;
@@ -130,11 +144,15 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       this.metrics.taskDone('rejected');
       throw new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', `task refused: the supervisor is ${this.state}`);
     }
+    if (this.pool === undefined) {
+      throw new SupervisorError('GENSWAP_SUPERVISOR_NO_POOL', 'run() refused: this supervisor serves HTTP from its threads (option http) and has no task pool');
+    }
+    const pool = this.pool;
     this.inFlight.enter();
     try {
       let raw: unknown;
       try {
-        raw = await this.pool.run(task, options.signal === undefined ? {} : { signal: options.signal });
+        raw = await pool.run(task, options.signal === undefined ? {} : { signal: options.signal });
       } catch (err) {
         if (options.signal?.aborted === true) {
           this.countTask('tasksAborted', 'aborted');
@@ -185,8 +203,13 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       files: this.currentFiles,
       generation: store.generation,
       store,
-      workers: { threads: this.opts.threads, alive: this.tracker.aliveCount, threadIds: this.tracker.threadIds },
+      workers: {
+        threads: this.opts.threads,
+        alive: this.httpThreads?.aliveCount ?? this.tracker.aliveCount,
+        threadIds: this.httpThreads?.threadIds ?? this.tracker.threadIds,
+      },
       tasks: { inFlight: this.inFlight.count },
+      ...(this.httpThreads !== undefined ? { http: this.httpThreads.status() } : {}),
       reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, history: this.history.toArray() },
       counters: { ...this.counters },
     };
@@ -202,9 +225,31 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     return this.closing;
   }
 
-  /** @internal start-up check, see PROBE_TASK */
+  /**
+   * @internal start-up: with option http, binds the address and starts the HTTP threads (each
+   * loads the worker module and must be serving); else runs PROBE_TASK on the pool.
+   */
   async probe(): Promise<void> {
-    const raw = await this.pool.run(PROBE_TASK);
+    const http = this.opts.http;
+    if (http !== undefined) {
+      this.httpThreads = await HttpThreads.start({
+        host: http.host,
+        port: http.port,
+        mode: http.listenMode,
+        threads: this.opts.threads,
+        limits: http.limits,
+        stallTimeoutMs: http.stallTimeoutMs,
+        startTimeoutMs: http.startTimeoutMs,
+        moduleUrl: pathToFileURL(this.opts.workerFile).href,
+        storeHandle: this.store.handle,
+        state: this.sharedState,
+        resourceLimits: this.opts.resourceLimits,
+        logger: this.opts.logger,
+        onExit: ({ threadId, exitCode, expected }) => this.onWorkerExit({ threadId, exitCode }, expected),
+      });
+      return;
+    }
+    const raw = await this.pool!.run(PROBE_TASK);
     if (!isEnvelope(raw)) {
       throw new SupervisorError('GENSWAP_WORKER_NOT_WRAPPED', `worker module ${this.opts.workerFile}: its default export is not a defineWorker() function`);
     }
@@ -218,10 +263,13 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     await this.loader?.close();
     this.store.close(); // a publish waiting for a free slot gives up now; readers keep working
     await this.reloads.idle();
+    if (this.httpThreads !== undefined) {
+      if (!(await this.httpThreads.close(drainTimeoutMs))) this.log.warn({ drainTimeoutMs }, 'drain timed out');
+    }
     if (!(await this.inFlight.idle(drainTimeoutMs))) {
       this.log.warn({ inFlight: this.inFlight.count, drainTimeoutMs }, 'drain timed out');
     }
-    await this.pool.destroy();
+    await this.pool?.destroy();
     this.state = 'closed';
     this.log.info({ durationMs: round(performance.now() - t0) }, 'supervisor closed');
   }
@@ -297,10 +345,10 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     return entry;
   }
 
-  private onWorkerExit({ threadId, exitCode }: TrackedExit): void {
+  private onWorkerExit({ threadId, exitCode }: TrackedExit, expectedExit = false): void {
     // The thread has stopped: nothing can touch its pin row any more (core invariant I4).
     const pinsReleased = this.store.releaseReader(threadId);
-    const expected = this.state !== 'running';
+    const expected = expectedExit || this.state !== 'running';
     this.counters.deadWorkerPinsReleased += pinsReleased;
     if (expected) {
       this.log.debug({ threadId, exitCode, pinsReleased }, 'worker stopped');
@@ -310,7 +358,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       this.log.warn({ threadId, exitCode, pinsReleased }, 'worker exited');
       // piscina replaces a dead worker synchronously when it learns of the death, before the
       // 'exit' event; fewer threads now means it gave up (a worker failed while booting).
-      if (this.pool.threads.length < this.opts.threads) {
+      if (this.pool !== undefined && this.pool.threads.length < this.opts.threads) {
         this.log.error({ threads: this.pool.threads.length, expected: this.opts.threads }, 'worker pool below size');
       }
     }

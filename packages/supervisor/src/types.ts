@@ -1,6 +1,12 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Codec, StoreOptions, StoreStats } from '@genswap/core';
 import type { ConfigDefinition, ConfigProblem, LoadOptions } from '@genswap/config';
+import type { HttpLimits } from './http/http-limits.js';
+import type { HttpStatus } from './http/http-threads.js';
+import type { ListenMode } from './http/listen-socket.js';
+
+export type { HttpLimits, HttpStatus, ListenMode };
+export type { HttpThreadState, HttpThreadStatus } from './http/http-threads.js';
 
 /**
  * The contract of @genswap/supervisor shared with handler authors (the gateway, users).
@@ -143,6 +149,8 @@ export interface SupervisorStatus {
     readonly threadIds: readonly number[];
   };
   readonly tasks: { readonly inFlight: number };
+  /** The HTTP threads, when the supervisor serves HTTP itself (option http). */
+  readonly http?: HttpStatus;
   readonly reloads: {
     readonly inProgress: boolean;
     /** A reload is queued behind the running one (requests coalesce into it). */
@@ -186,9 +194,9 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
    * reload waits for a gap. Default 10 (a CPU share of about a tenth against one busy thread).
    */
   readonly loaderNice?: number;
-  /** The worker module (compiled JS) whose default export is `defineWorker(handler)`. */
+  /** The worker module (compiled JS) whose default export is `defineWorker(handler)` (with http: the HTTP handler). */
   readonly worker: string | URL;
-  /** Worker threads; fixed size. Default: os.availableParallelism(). */
+  /** Worker threads (pool threads, or HTTP threads with http); fixed size. Default: os.availableParallelism(). */
   readonly threads?: number;
   /** Generation store options (slots, maxBytes, publishTimeoutMs...). The codec comes from the app. */
   readonly store?: Omit<StoreOptions<C>, 'codec'>;
@@ -209,6 +217,27 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
   readonly resourceLimits?: ResourceLimits;
   /** Tasks one worker runs at once (for handlers that await I/O). Default 1. */
   readonly concurrentTasksPerWorker?: number;
+  /** Serve HTTP from the threads instead of running a task pool (what `genswap serve` does). */
+  readonly http?: HttpServeOptions;
+}
+
+/**
+ * Serve HTTP from the worker threads themselves: every thread accepts connections on one address
+ * and runs the worker module's handler per request, on the generation current when the request
+ * arrived (an HttpTask in, an HttpResult out). The primary does nothing per request. A supervisor
+ * with this option has no task pool: run() is refused.
+ */
+export interface HttpServeOptions {
+  readonly host: string;
+  /** 0 picks a free port: read it back from supervisor.http.url. */
+  readonly port: number;
+  /** How threads share the address; default 'shared' (see ListenMode). */
+  readonly listenMode?: ListenMode;
+  readonly limits?: HttpLimits;
+  /** A thread whose event loop makes no progress this long is terminated and replaced. Default 5 000 ms. */
+  readonly stallTimeoutMs?: number;
+  /** A thread must be serving this long after it was started. Default 30 000 ms. */
+  readonly startTimeoutMs?: number;
 }
 
 export interface RunOptions {

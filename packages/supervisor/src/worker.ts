@@ -7,6 +7,7 @@ import { attachReader, type Codec, type GenerationReader, type StoreHandle } fro
 import { ENVELOPE_KIND, isProbe, type TaskEnvelope, toRemoteError } from './envelope.js';
 import { SupervisorError } from './errors.js';
 import type { Handler, TaskContext } from './types.js';
+import { WORKER_DEFINITION, type WorkerDefinition } from './worker-definition.js';
 
 export type { Handler, TaskContext } from './types.js';
 export type { TaskEnvelope } from './envelope.js';
@@ -52,7 +53,7 @@ export function defineWorker<Config, Task = unknown, Result = unknown, State = u
   let reader: GenerationReader<Config> | undefined;
   let state: State | undefined;
 
-  return async function genswapTask(task: Task): Promise<TaskEnvelope<Result>> {
+  const entry = async function genswapTask(task: Task): Promise<TaskEnvelope<Result>> {
     if (reader === undefined) {
       const data = supervisedData();
       reader = attachReader<Config>(data.handle, options.codec === undefined ? {} : { codec: options.codec });
@@ -72,4 +73,6 @@ export function defineWorker<Config, Task = unknown, Result = unknown, State = u
       lease.release();
     }
   };
+  const definition: WorkerDefinition = { handler, codec: options.codec };
+  return Object.assign(entry, { [WORKER_DEFINITION]: definition });
 }

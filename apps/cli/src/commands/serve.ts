@@ -12,6 +12,12 @@ export function positiveInt(name: string, max: number): (text: string) => number
   };
 }
 
+function threadCount(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('--threads must be an integer from 1 to 1024');
+  return n;
+}
+
 function hostPort(flag: string): (text: string) => { host: string; port: number } {
   return (text) => {
     try {
@@ -37,7 +43,7 @@ beside the pid file so \`genswap reload --pid-file\` can report the outcome of i
 
 export function serveCommand(io: CliIo): Command {
   return genswapCommand('serve', io)
-    .description('Serve HTTP through a worker pool whose config reloads atomically (SIGHUP, --watch, admin POST /reload).')
+    .description('Serve HTTP from worker threads that each accept connections, on a config that reloads atomically (SIGHUP, --watch, admin POST /reload).')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .option('--handler <module>', 'worker module, compiled JS whose default export is defineWorker(handler) (default: the gateway)')
     .option('--schema <module>', 'module exporting an AppModule { definition, codec?, createState? } (default: the gateway)')
@@ -46,7 +52,20 @@ export function serveCommand(io: CliIo): Command {
         .argParser(hostPort('--listen'))
         .default({ host: '127.0.0.1', port: 8080 }, '127.0.0.1:8080'),
     )
-    .option('--threads <n>', 'worker threads (default: the number of CPUs)', positiveInt('--threads', 1024))
+    .option('--threads <n>', 'HTTP threads, 1-1024; each accepts connections itself (default: the number of CPUs)', threadCount)
+    .addOption(
+      new Option('--listen-mode <mode>', 'how threads share the address: shared (one accept queue, any Node) or reuseport (kernel hashing, Node >= 22.12)')
+        .choices(['shared', 'reuseport'])
+        .default('shared'),
+    )
+    .option('--stall-timeout <ms>', 'a thread whose event loop makes no progress this long is replaced; its stuck request gets 503', positiveInt('--stall-timeout', 3_600_000), 5000)
+    .option('--max-connections <n>', 'open connections over all threads', positiveInt('--max-connections', 1_000_000), 10_000)
+    .option('--max-headers <n>', 'request headers per request; more is refused with 431', positiveInt('--max-headers', 10_000), 100)
+    .option('--max-body <bytes>', 'request body bytes; more is refused with 413', positiveInt('--max-body', 2 ** 31 - 1), 65_536)
+    .option('--max-pipelined <n>', 'unanswered pipelined requests per connection before reading pauses', positiveInt('--max-pipelined', 10_000), 16)
+    .option('--headers-timeout <ms>', 'time to receive request headers (then 408)', positiveInt('--headers-timeout', 3_600_000), 10_000)
+    .option('--request-timeout <ms>', 'time to receive a whole request (then 408)', positiveInt('--request-timeout', 3_600_000), 30_000)
+    .option('--keep-alive-timeout <ms>', 'idle keep-alive connections are closed after this', positiveInt('--keep-alive-timeout', 3_600_000), 5000)
     .option('--loader-nice <n>', 'nice steps below the primary for the reload loader thread, 0-19 (Linux; reloads yield the CPU to requests)', positiveInt('--loader-nice', 19))
     .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
     .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
@@ -60,6 +79,15 @@ export function serveCommand(io: CliIo): Command {
       schema?: string;
       listen: { host: string; port: number };
       threads?: number;
+      listenMode: 'shared' | 'reuseport';
+      stallTimeout: number;
+      maxConnections: number;
+      maxHeaders: number;
+      maxBody: number;
+      maxPipelined: number;
+      headersTimeout: number;
+      requestTimeout: number;
+      keepAliveTimeout: number;
       loaderNice?: number;
       pidFile?: string;
       admin?: { host: string; port: number };
@@ -74,6 +102,17 @@ export function serveCommand(io: CliIo): Command {
           watch: opts.watch,
           drainTimeoutMs: opts.drainTimeout,
           logLevel: opts.logLevel,
+          listenMode: opts.listenMode,
+          stallTimeoutMs: opts.stallTimeout,
+          limits: {
+            maxConnections: opts.maxConnections,
+            maxHeaders: opts.maxHeaders,
+            maxBodyBytes: opts.maxBody,
+            maxPipelined: opts.maxPipelined,
+            headersTimeoutMs: opts.headersTimeout,
+            requestTimeoutMs: opts.requestTimeout,
+            keepAliveTimeoutMs: opts.keepAliveTimeout,
+          },
           ...(opts.handler !== undefined ? { handler: opts.handler } : {}),
           ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),

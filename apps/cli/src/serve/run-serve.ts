@@ -1,6 +1,8 @@
 import {
   type AdminServer,
   createSupervisor,
+  type HttpLimits,
+  type ListenMode,
   handleSignals,
   type ReloadRecord,
   startAdminServer,
@@ -12,7 +14,6 @@ import type { HostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
 import { createLogger } from '../logger.js';
 import { loadAppModule, workerModulePath } from './app-module.js';
-import { type FrontEnd, startFrontEnd } from './front-end.js';
 import { ensureDirFor, removeFiles, stateFileFor, writePidFile, writeState } from './state-file.js';
 
 export interface ServeOptions {
@@ -21,6 +22,11 @@ export interface ServeOptions {
   readonly schema?: string;
   readonly listen: HostPort;
   readonly threads?: number;
+  /** How the HTTP threads share the address (default shared). */
+  readonly listenMode?: ListenMode;
+  /** A thread making no progress this long is replaced (ms). */
+  readonly stallTimeoutMs?: number;
+  readonly limits?: HttpLimits;
   /** Nice steps of the loader thread below the primary (supervisor option loaderNice). */
   readonly loaderNice?: number;
   readonly pidFile?: string;
@@ -28,6 +34,11 @@ export interface ServeOptions {
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
   readonly logLevel: string;
+}
+
+/** Where the HTTP threads listen. */
+interface FrontEnd {
+  readonly url: string;
 }
 
 interface Running {
@@ -99,11 +110,17 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
     logger: log,
     drainTimeoutMs: options.drainTimeoutMs,
     watch: options.watch,
+    http: {
+      host: options.listen.host,
+      port: options.listen.port,
+      ...(options.listenMode !== undefined ? { listenMode: options.listenMode } : {}),
+      ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    },
   });
-  let front: FrontEnd | undefined;
+  const front: FrontEnd = { url: supervisor.http!.url };
   let admin: AdminServer | undefined;
   try {
-    front = await startFrontEnd(supervisor, options.listen.host, options.listen.port, log);
     if (options.admin !== undefined) admin = await startAdminServer(supervisor, { ...options.admin, logger: log });
     const files: string[] = [];
     if (options.pidFile !== undefined) {
@@ -116,7 +133,6 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
     }
     return { supervisor, front, admin, files };
   } catch (err) {
-    await front?.drain(0);
     await admin?.close();
     await supervisor.close({ drainTimeoutMs: 0 });
     throw err;
@@ -125,12 +141,13 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
 
 async function stop(running: Running, drainTimeoutMs: number, log: Logger): Promise<void> {
   const t0 = performance.now();
-  log.info({ inFlight: running.front.inFlight, drainTimeoutMs }, 'serve stopping');
-  const drained = await running.front.drain(drainTimeoutMs);
-  await running.supervisor.close({ drainTimeoutMs: Math.max(0, Math.round(drainTimeoutMs - (performance.now() - t0))) });
+  const inFlight = running.supervisor.status().http?.threads.reduce((n, t) => n + t.inFlight, 0) ?? 0;
+  log.info({ inFlight, drainTimeoutMs }, 'serve stopping');
+  // The supervisor drains the HTTP threads: they stop accepting, answer what is in flight, close.
+  await running.supervisor.close({ drainTimeoutMs });
   await running.admin?.close();
   removeFiles(...running.files);
-  log.info({ drained, durationMs: Math.round(performance.now() - t0) }, 'serve stopped');
+  log.info({ durationMs: Math.round(performance.now() - t0) }, 'serve stopped');
 }
 
 /** The outcome is logged by the supervisor and written to the state file; only a refusal (closing) is left. */
@@ -169,8 +186,9 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
     throw err;
   }
   const { front, admin, supervisor } = running;
+  const threads = supervisor.status().workers.threads;
   io.out(
-    `genswap serve: listening on ${front.url} (pid ${process.pid}, generation ${supervisor.generation}, ${supervisor.status().workers.threads} threads${admin !== undefined ? `, admin ${admin.url}` : ''})\n`,
+    `genswap serve: listening on ${front.url} (pid ${process.pid}, generation ${supervisor.generation}, ${threads} ${threads === 1 ? 'thread' : 'threads'}${admin !== undefined ? `, admin ${admin.url}` : ''})\n`,
   );
   if (reloadAfterStart && !signals.shuttingDown) signalReload(supervisor, log);
 }

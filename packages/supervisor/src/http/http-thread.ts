@@ -1,0 +1,295 @@
+/**
+ * The entry of one HTTP thread of `genswap serve`: it accepts connections itself, and per request
+ * pins the current generation, runs the handler on it and releases the pin (acquire -> handler ->
+ * release, in this thread: no message to the primary per request). It reports through its seat's
+ * row of the thread board (thread-board.ts) and talks to the primary only to say it is serving, to
+ * log (rate-limited) and to drain. Kept free of pino and piscina, like worker.ts.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { attachReader, type GenerationReader, type StoreHandle } from '@genswap/core';
+import { type WorkerDefinition, workerDefinitionOf } from '../worker-definition.js';
+import type { ResolvedHttpLimits } from './http-limits.js';
+import type { ListenSpec } from './listen-socket.js';
+import { isHttpResult, socketFd, taskOf, writeAnswer } from './serve-request.js';
+import { SeatRow, STATE_DRAINING, STATE_SERVING } from './thread-board.js';
+import type { ThreadMessage, PrimaryMessage } from './thread-messages.js';
+
+export interface HttpThreadData {
+  readonly handle: StoreHandle;
+  readonly state: unknown;
+  readonly moduleUrl: string;
+  readonly board: SharedArrayBuffer;
+  readonly seat: number;
+  readonly listen: ListenSpec;
+  readonly limits: ResolvedHttpLimits;
+  /** This thread's share of limits.maxConnections. */
+  readonly maxConnections: number;
+  readonly heartbeatMs: number;
+}
+
+const data = workerData as HttpThreadData;
+const port = parentPort!;
+const row = new SeatRow(data.board, data.seat);
+const limits = data.limits;
+
+function post(message: ThreadMessage): void {
+  port.postMessage(message);
+}
+
+/** At most LOG_BURST log messages per second reach the primary; the rest are counted. */
+const LOG_BURST = 10;
+let logWindow = 0;
+let logsInWindow = 0;
+let logsDropped = 0;
+function log(level: 'warn' | 'error', obj: Record<string, unknown>, msg: string): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (now !== logWindow) {
+    logWindow = now;
+    logsInWindow = 0;
+  }
+  if (logsInWindow++ >= LOG_BURST) {
+    logsDropped++;
+    return;
+  }
+  post({ type: 'log', level, obj: { ...obj, ...(logsDropped > 0 ? { logsDropped } : {}) }, msg });
+  logsDropped = 0;
+}
+
+function errorFields(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { message: String(err) };
+}
+
+/** H3: the primary condemned this thread while a handler ran; touch nothing until terminated. */
+function freezeUntilTerminated(): never {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(cell, 0, 0); // terminate() interrupts the wait; nothing ever notifies it
+}
+
+let requests = 0;
+let failed = 0;
+let refused = 0;
+let inFlight = 0;
+let draining = false;
+
+function publish(): void {
+  row.publishCounters({ requests, failed, refused });
+}
+
+/** Requests received on a socket and not answered yet (pipelining bound). */
+const pendingOf = new WeakMap<Socket, { pending: number; pausedByUs: boolean }>();
+
+function started(socket: Socket): void {
+  let entry = pendingOf.get(socket);
+  if (entry === undefined) {
+    entry = { pending: 0, pausedByUs: false };
+    pendingOf.set(socket, entry);
+  }
+  if (++entry.pending >= limits.maxPipelined && !entry.pausedByUs) {
+    entry.pausedByUs = true;
+    socket.pause(); // stop parsing what the client keeps sending until answers go out
+  }
+}
+
+function finished(socket: Socket): void {
+  const entry = pendingOf.get(socket);
+  if (entry === undefined) return;
+  entry.pending--;
+  if (entry.pausedByUs && entry.pending < limits.maxPipelined) {
+    entry.pausedByUs = false;
+    // Node pauses a socket itself while its answers back up; leave that pause to Node.
+    if ((socket as unknown as { _paused?: boolean })._paused !== true) socket.resume();
+  }
+}
+
+function refuse(res: ServerResponse, status: number, why: string, generation: number): void {
+  refused++;
+  writeAnswer(res, status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'retry-after': '1' } : {}) }, `${why}\n`, generation, threadId, true);
+}
+
+function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
+  const state = data.state;
+  const fail = (res: ServerResponse, err: unknown, generation: number, req: IncomingMessage): void => {
+    failed++;
+    log('error', { err: errorFields(err), method: req.method, url: req.url, generation, threadId }, 'request failed');
+    writeAnswer(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'handler failed\n', generation, threadId, draining);
+  };
+  const answer = (res: ServerResponse, result: unknown, generation: number, req: IncomingMessage): void => {
+    if (!isHttpResult(result)) {
+      fail(res, new Error('handler returned no valid HttpResult { status, headers?, body? }'), generation, req);
+      return;
+    }
+    writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining);
+  };
+
+  return function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    requests++;
+    const socket = req.socket;
+    if (req.rawHeaders.length > limits.maxHeaders * 2) {
+      refuse(res, 431, `too many request headers (the limit is ${limits.maxHeaders})`, reader.currentGeneration);
+      return;
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > limits.maxBodyBytes) {
+      refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, reader.currentGeneration);
+      return;
+    }
+    if (inFlight >= limits.maxInFlightPerThread) {
+      refuse(res, 503, 'too many requests in flight', reader.currentGeneration);
+      return;
+    }
+    if (length > 0 || req.headers['transfer-encoding'] !== undefined) {
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > limits.maxBodyBytes) socket.destroy(); // a chunked body past the bound
+      });
+    }
+    req.resume(); // the verdict reads no body: drain it so the connection can be reused
+    inFlight++;
+    row.setInFlight(inFlight);
+    started(socket);
+    res.once('close', () => {
+      inFlight--;
+      row.setInFlight(inFlight);
+      finished(socket);
+      if (draining && inFlight === 0) idleNow();
+    });
+
+    const lease = reader.acquire();
+    const generation = lease.generation;
+    const task = taskOf(req);
+    const odd = row.enterHandler(socketFd(socket)); // H2
+    let out: unknown;
+    try {
+      out = def.handler(task, lease.value, { generation, threadId, state });
+    } catch (err) {
+      if (!row.leaveHandler(odd)) freezeUntilTerminated(); // H3
+      lease.release();
+      fail(res, err, generation, req);
+      return;
+    }
+    if (!row.leaveHandler(odd)) freezeUntilTerminated(); // H3
+    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+      (out as PromiseLike<unknown>).then(
+        (result) => {
+          lease.release();
+          answer(res, result, generation, req);
+        },
+        (err: unknown) => {
+          lease.release();
+          fail(res, err, generation, req);
+        },
+      );
+      return;
+    }
+    lease.release();
+    answer(res, out, generation, req);
+  };
+}
+
+let idleNow: () => void = () => {};
+
+async function main(): Promise<void> {
+  let def: WorkerDefinition;
+  try {
+    def = workerDefinitionOf(await import(data.moduleUrl), data.moduleUrl);
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    post({ type: 'fatal', code: typeof e.code === 'string' ? e.code : 'GENSWAP_HTTP_THREAD_FAILED', message: String(e.message ?? err) });
+    return;
+  }
+  const reader = attachReader<unknown>(data.handle, def.codec === undefined ? {} : { codec: def.codec });
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node checks the two timeouts above (default 30 s, which would let a slow
+      // client hold a connection up to 30 s past them).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    serveWith(def, reader),
+  );
+  // One more than the limit, so a request over it is seen (and refused) rather than truncated.
+  server.maxHeadersCount = limits.maxHeaders + 1;
+  server.maxConnections = data.maxConnections;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    refused++;
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable && (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent !== true) {
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    }
+    socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const spec = data.listen;
+    if (spec.kind === 'fd') server.listen({ fd: spec.fd }, resolve);
+    else server.listen({ host: spec.host, port: spec.port, reusePort: true } as never, resolve);
+  }).catch((err: unknown) => {
+    const e = err as { code?: string; message?: string };
+    post({ type: 'fatal', code: 'GENSWAP_HTTP_LISTEN_FAILED', message: `thread ${threadId} cannot listen: ${e.code ?? ''} ${e.message ?? String(err)}` });
+    throw err;
+  });
+
+  const tick = setInterval(() => {
+    row.beat(); // H1
+    publish();
+  }, data.heartbeatMs);
+  row.beat();
+  row.setState(STATE_SERVING);
+  post({ type: 'serving' });
+
+  port.on('message', (message: PrimaryMessage) => {
+    if (message.type !== 'drain' || draining) return;
+    draining = true;
+    row.setState(STATE_DRAINING);
+    const t0 = performance.now();
+    // net.Server#close, not http.Server#close: the latter also drops idle keep-alive connections
+    // at once, and a request a client already sent on one would be lost. New connections stop;
+    // requests still arriving are answered with Connection: close.
+    let closed = false;
+    NetServer.prototype.close.call(server, () => (closed = true));
+    const finish = (answeredAll: boolean): void => {
+      server.closeIdleConnections();
+      if (!answeredAll) server.closeAllConnections();
+      const done = (): void => {
+        clearInterval(tick);
+        publish();
+        post({ type: 'drained', answeredAll, durationMs: Math.round(performance.now() - t0) });
+      };
+      // Answers already written still have to leave: the server closes once the last
+      // connection has ended (each answer during a drain says Connection: close).
+      if (closed) return done();
+      const cut = setTimeout(() => {
+        server.closeAllConnections();
+        done();
+      }, 1000);
+      server.once('close', () => {
+        clearTimeout(cut);
+        done();
+      });
+    };
+    if (inFlight === 0) {
+      finish(true);
+      return;
+    }
+    const timer = setTimeout(() => finish(false), message.timeoutMs);
+    idleNow = () => {
+      idleNow = () => {};
+      clearTimeout(timer);
+      finish(true);
+    };
+  });
+}
+
+void main().catch(() => {
+  // Reported above as a fatal message; the thread ends and the primary decides.
+  process.exitCode = 1;
+  port.close();
+});

@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { HttpResult, HttpTask } from '../types.js';
+
+/** Response header naming the generation that answered. */
+export const GENERATION_HEADER = 'x-genswap-generation';
+/** Response header naming the thread that answered. */
+export const THREAD_HEADER = 'x-genswap-thread';
+
+/**
+ * Headers of which Node keeps only the first copy (the rest are duplicates a client may use to
+ * smuggle a second value past one reader and not another); every other header's copies are joined
+ * with ", " (cookie with "; "), as `req.headers` does.
+ */
+const FIRST_WINS = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
+  'server', 'user-agent',
+]);
+
+/**
+ * The HttpTask of a request. Header names are keys of a null-prototype object: a client-chosen
+ * name such as `__proto__` or `constructor` is an ordinary key there.
+ */
+export function taskOf(req: IncomingMessage): HttpTask {
+  const headers = Object.create(null) as Record<string, string | undefined>;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const seen = headers[name];
+    if (seen === undefined) headers[name] = value;
+    else if (!FIRST_WINS.has(name)) headers[name] = `${seen}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return { method: req.method ?? 'GET', url: req.url ?? '/', headers, remoteAddress: req.socket.remoteAddress ?? '' };
+}
+
+export function isHttpResult(value: unknown): value is HttpResult {
+  const r = value as HttpResult | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    Number.isInteger(r.status) &&
+    r.status >= 200 &&
+    r.status <= 599 &&
+    (r.body === undefined || typeof r.body === 'string') &&
+    (r.headers === undefined || (typeof r.headers === 'object' && r.headers !== null))
+  );
+}
+
+/** Headers serve sets itself: a handler's copy of one is dropped, never sent twice. */
+const OWN_HEADERS = new Set([GENERATION_HEADER, THREAD_HEADER, 'content-length', 'connection', 'transfer-encoding']);
+
+/** Writes a handler's answer (or one of serve's own) with the generation and thread headers. */
+export function writeAnswer(res: ServerResponse, status: number, headers: Readonly<Record<string, string>> | undefined, body: string, generation: number, threadId: number, close: boolean): void {
+  if (res.destroyed || res.headersSent) return;
+  const flat: string[] = [];
+  if (headers !== undefined) {
+    for (const name of Object.keys(headers)) {
+      const value = headers[name];
+      if (typeof value === 'string' && !OWN_HEADERS.has(name.toLowerCase())) flat.push(name, value);
+    }
+  }
+  flat.push(GENERATION_HEADER, String(generation), THREAD_HEADER, String(threadId), 'content-length', String(Buffer.byteLength(body)));
+  if (close) flat.push('connection', 'close');
+  res.writeHead(status, flat);
+  res.end(body);
+}
+
+/** The file descriptor of a socket (Unix), or -1. Used only to answer a stalled request (H3). */
+export function socketFd(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' ? fd : -1;
+}
+
+/** The raw bytes of a 503 the primary writes for a request whose thread stalled (see H3). */
+export const STALLED_ANSWER = Buffer.from(
+  'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 31\r\n\r\nthe serving thread was stalled\n',
+);

@@ -1,0 +1,158 @@
+/**
+ * The HTTP threads' board: one SharedArrayBuffer in which each serving thread reports to the
+ * primary without a message per request. A *seat* is a place in the pool (0..threads-1); the
+ * thread in a seat is replaced when it dies or stalls, and the replacement takes over the seat's
+ * row, counters included (so a Prometheus counter per seat only ever grows).
+ *
+ * One row per seat, 64 bytes (one cache line), viewed as Int32 words and as BigInt64 words:
+ *
+ * | int32 word | field     | writer                          | reader         | access                      |
+ * |------------|-----------|---------------------------------|----------------|-----------------------------|
+ * | 0          | BEAT      | the seat's thread, every tick   | primary        | Atomics.add / load          |
+ * | 1          | HANDLER   | thread (enter/leave); primary   | primary, thread| Atomics.store/compareExchange|
+ * |            |           | (condemn)                       |                |                             |
+ * | 2          | HANDLER_FD| thread, before HANDLER goes odd | primary        | plain, ordered by HANDLER   |
+ * | 3          | IN_FLIGHT | thread, per request             | primary        | Atomics.store / load        |
+ * | 4          | STATE     | thread                          | primary        | Atomics.store / load        |
+ * | bigint 4   | REQUESTS  | thread, every tick              | primary        | Atomics.store / load        |
+ * | bigint 5   | FAILED    | thread, every tick              | primary        | Atomics.store / load        |
+ * | bigint 6   | REFUSED   | thread, every tick              | primary        | Atomics.store / load        |
+ *
+ * Invariants:
+ *
+ * - **H1 liveness.** A thread whose event loop turns adds 1 to BEAT every tick. The primary calls a
+ *   thread stalled only when BEAT has not changed for the whole stall deadline (many ticks).
+ * - **H2 handler word.** HANDLER is even while no handler runs synchronously on the thread, odd
+ *   while one does; the thread moves it from 2k to 2k+1 before calling the handler and from 2k+1
+ *   to 2k+2 right after the handler returns (its synchronous part). HANDLER_FD, written before the
+ *   move to odd, names the socket of that request.
+ * - **H3 condemnation.** The primary condemns a stalled thread with one
+ *   `compareExchange(HANDLER, odd, odd | CONDEMNED)`. The thread leaves a handler with
+ *   `compareExchange(HANDLER, odd, odd + 1)`; if that fails, it has been condemned, and it touches
+ *   no socket again (it blocks until terminated). So once the primary's exchange succeeded, the
+ *   socket named by HANDLER_FD is the stuck request's, still open and not written by the thread,
+ *   and the primary may answer it (503) before terminating the thread. Exactly one of the two
+ *   exchanges wins: that is the whole race.
+ * - **H4 counters.** REQUESTS, FAILED and REFUSED are the seat's totals; a thread starting in a
+ *   seat continues from the values it finds, and only the seat's current thread writes them.
+ */
+
+export const ROW_INT32 = 16;
+const ROW_BIGINT = 8;
+
+export const kBeat = 0;
+export const kHandler = 1;
+export const kHandlerFd = 2;
+export const kInFlight = 3;
+export const kState = 4;
+const kRequests = 4; // BigInt64 index within the row (bytes 32..39)
+const kFailed = 5;
+const kRefused = 6;
+
+/** Set in HANDLER by the primary when it condemns the thread (H3). */
+export const CONDEMNED = 1 << 30;
+
+export const STATE_STARTING = 0;
+export const STATE_SERVING = 1;
+export const STATE_DRAINING = 2;
+
+export interface SeatCounters {
+  readonly requests: number;
+  readonly failed: number;
+  readonly refused: number;
+}
+
+/** The board's buffer, created by the primary and handed to every thread in workerData. */
+export function createBoardBuffer(seats: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(seats * ROW_INT32 * 4);
+}
+
+/** One seat's row, as either side sees it. */
+export class SeatRow {
+  private readonly words: Int32Array;
+  private readonly big: BigInt64Array;
+  private readonly base: number;
+  private readonly bigBase: number;
+
+  constructor(buffer: SharedArrayBuffer, seat: number) {
+    this.words = new Int32Array(buffer);
+    this.big = new BigInt64Array(buffer);
+    this.base = seat * ROW_INT32;
+    this.bigBase = seat * ROW_BIGINT;
+  }
+
+  // ---- thread side ----
+
+  beat(): void {
+    Atomics.add(this.words, this.base + kBeat, 1); // H1
+  }
+
+  /** H2: a handler starts on the socket `fd` (-1 when unknown). Returns the odd value to leave with. */
+  enterHandler(fd: number): number {
+    this.words[this.base + kHandlerFd] = fd; // ordered before the store below (H2)
+    const odd = (Atomics.load(this.words, this.base + kHandler) & ~CONDEMNED) + 1;
+    Atomics.store(this.words, this.base + kHandler, odd); // H2: odd while the handler runs
+    return odd;
+  }
+
+  /** H3: false when the primary condemned this thread while the handler ran. */
+  leaveHandler(odd: number): boolean {
+    return Atomics.compareExchange(this.words, this.base + kHandler, odd, odd + 1) === odd; // H3
+  }
+
+  setInFlight(count: number): void {
+    Atomics.store(this.words, this.base + kInFlight, count); // read by status at any time
+  }
+
+  setState(state: number): void {
+    Atomics.store(this.words, this.base + kState, state);
+  }
+
+  publishCounters(c: SeatCounters): void {
+    // H4: only this seat's current thread writes its counters.
+    Atomics.store(this.big, this.bigBase + kRequests, BigInt(c.requests));
+    Atomics.store(this.big, this.bigBase + kFailed, BigInt(c.failed));
+    Atomics.store(this.big, this.bigBase + kRefused, BigInt(c.refused));
+  }
+
+  // ---- primary side ----
+
+  get beats(): number {
+    return Atomics.load(this.words, this.base + kBeat); // H1
+  }
+
+  get inFlight(): number {
+    return Atomics.load(this.words, this.base + kInFlight);
+  }
+
+  get state(): number {
+    return Atomics.load(this.words, this.base + kState);
+  }
+
+  counters(): SeatCounters {
+    return {
+      requests: Number(Atomics.load(this.big, this.bigBase + kRequests)), // H4
+      failed: Number(Atomics.load(this.big, this.bigBase + kFailed)),
+      refused: Number(Atomics.load(this.big, this.bigBase + kRefused)),
+    };
+  }
+
+  /**
+   * H3: condemns the thread if a handler is running synchronously on it. Returns the fd of that
+   * handler's request (the primary may now answer it), -1 when the fd is unknown, or undefined when
+   * no handler was running (the thread is stuck elsewhere: nothing can be answered for it).
+   */
+  condemn(): number | undefined {
+    const seen = Atomics.load(this.words, this.base + kHandler);
+    if ((seen & 1) === 0 || (seen & CONDEMNED) !== 0) return undefined;
+    if (Atomics.compareExchange(this.words, this.base + kHandler, seen, seen | CONDEMNED) !== seen) return undefined; // H3: the handler left first
+    return this.words[this.base + kHandlerFd]!; // written before HANDLER went odd (H2)
+  }
+
+  /** Clears the per-thread words when a new thread takes the seat (counters stay, H4). */
+  resetForNewThread(): void {
+    Atomics.store(this.words, this.base + kHandler, 0);
+    Atomics.store(this.words, this.base + kInFlight, 0);
+    Atomics.store(this.words, this.base + kState, STATE_STARTING);
+  }
+}
