@@ -66,7 +66,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   private currentFiles: readonly string[];
   private state: SupervisorStatus['state'] = 'running';
   private readonly inFlight = new InFlight();
-  private closing: Promise<void> | undefined;
+  private closing: Promise<boolean> | undefined;
 
   /** @internal use createSupervisor() */
   private readonly sharedState: State;
@@ -194,6 +194,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
 
   status(): SupervisorStatus {
     const store = this.store.stats();
+    const http = this.httpThreads?.status();
     return {
       pid: process.pid,
       state: this.state,
@@ -208,8 +209,9 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
         alive: this.httpThreads?.aliveCount ?? this.tracker.aliveCount,
         threadIds: this.httpThreads?.threadIds ?? this.tracker.threadIds,
       },
-      tasks: { inFlight: this.inFlight.count },
-      ...(this.httpThreads !== undefined ? { http: this.httpThreads.status() } : {}),
+      // With HTTP threads, a task is a request: the threads' in-flight requests count here.
+      tasks: { inFlight: this.inFlight.count + (http?.threads.reduce((n, t) => n + t.inFlight, 0) ?? 0) },
+      ...(http !== undefined ? { http } : {}),
       reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, history: this.history.toArray() },
       counters: { ...this.counters },
     };
@@ -217,10 +219,11 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
 
   /**
    * Graceful shutdown: refuses new tasks and reloads, lets a running reload finish, waits for
-   * in-flight tasks up to `drainTimeoutMs` (then terminates them), and stops the workers.
+   * in-flight tasks (with option http: requests) up to `drainTimeoutMs` (then terminates them),
+   * and stops the workers. Resolves true when everything in flight finished within the timeout.
    * Idempotent; later calls return the same promise.
    */
-  close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+  close(options: { drainTimeoutMs?: number } = {}): Promise<boolean> {
     this.closing ??= this.shutdown(options.drainTimeoutMs ?? this.opts.drainTimeoutMs);
     return this.closing;
   }
@@ -255,7 +258,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     }
   }
 
-  private async shutdown(drainTimeoutMs: number): Promise<void> {
+  private async shutdown(drainTimeoutMs: number): Promise<boolean> {
     const t0 = performance.now();
     this.state = 'closing';
     this.log.info({ inFlight: this.inFlight.count, drainTimeoutMs }, 'supervisor closing');
@@ -263,15 +266,19 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     await this.loader?.close();
     this.store.close(); // a publish waiting for a free slot gives up now; readers keep working
     await this.reloads.idle();
-    if (this.httpThreads !== undefined) {
-      if (!(await this.httpThreads.close(drainTimeoutMs))) this.log.warn({ drainTimeoutMs }, 'drain timed out');
+    let drained = true;
+    if (this.httpThreads !== undefined && !(await this.httpThreads.close(drainTimeoutMs))) {
+      drained = false;
+      this.log.warn({ drainTimeoutMs }, 'drain timed out');
     }
     if (!(await this.inFlight.idle(drainTimeoutMs))) {
+      drained = false;
       this.log.warn({ inFlight: this.inFlight.count, drainTimeoutMs }, 'drain timed out');
     }
     await this.pool?.destroy();
     this.state = 'closed';
-    this.log.info({ durationMs: round(performance.now() - t0) }, 'supervisor closed');
+    this.log.info({ drained, durationMs: round(performance.now() - t0) }, 'supervisor closed');
+    return drained;
   }
 
   private countTask(counter: 'tasksOk' | 'tasksFailed' | 'tasksAborted' | 'tasksLost', label: 'ok' | 'failed' | 'aborted' | 'lost'): void {

@@ -144,10 +144,10 @@ async function stop(running: Running, drainTimeoutMs: number, log: Logger): Prom
   const inFlight = running.supervisor.status().http?.threads.reduce((n, t) => n + t.inFlight, 0) ?? 0;
   log.info({ inFlight, drainTimeoutMs }, 'serve stopping');
   // The supervisor drains the HTTP threads: they stop accepting, answer what is in flight, close.
-  await running.supervisor.close({ drainTimeoutMs });
+  const drained = await running.supervisor.close({ drainTimeoutMs });
   await running.admin?.close();
   removeFiles(...running.files);
-  log.info({ durationMs: Math.round(performance.now() - t0) }, 'serve stopped');
+  log.info({ drained, durationMs: Math.round(performance.now() - t0) }, 'serve stopped');
 }
 
 /** The outcome is logged by the supervisor and written to the state file; only a refusal (closing) is left. */
