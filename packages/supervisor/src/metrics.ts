@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ReloadRecord, SupervisorStatus } from './types.js';
+import type { HttpThreadStatus, ReloadRecord, SupervisorStatus } from './types.js';
 
 export type TaskOutcomeLabel = 'ok' | 'failed' | 'aborted' | 'lost' | 'rejected';
 
@@ -11,7 +11,11 @@ export type TaskOutcomeLabel = 'ok' | 'failed' | 'aborted' | 'lost' | 'rejected'
  * Names: genswap_generation, genswap_reload_requests_total, genswap_reloads_total{outcome},
  * genswap_reload_duration_seconds, genswap_tasks_total{outcome}, genswap_tasks_in_flight,
  * genswap_slot_pins{slot}, genswap_slot_generation{slot}, genswap_workers,
- * genswap_worker_exits_total, genswap_dead_worker_pins_released_total.
+ * genswap_worker_exits_total, genswap_dead_worker_pins_released_total; with HTTP threads also
+ * genswap_http_requests_total{thread}, genswap_http_requests_in_flight{thread},
+ * genswap_http_failed_total{thread}, genswap_http_refused_total{thread},
+ * genswap_http_thread_replacements_total{thread} and genswap_http_thread_stalls_total, where
+ * `thread` is the seat (a replacement thread continues its seat's counters).
  */
 export class SupervisorMetrics {
   readonly registry = new Registry();
@@ -66,6 +70,47 @@ export class SupervisorMetrics {
       registers,
       collect() {
         for (const slot of current().store.slots) this.set({ slot: String(slot.slot) }, slot.generation);
+      },
+    });
+    // Per-seat counters live in the thread board (shared memory); a scrape copies them out.
+    const seatCounter = (name: string, help: string, pick: (t: HttpThreadStatus) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['thread'],
+        registers,
+        collect() {
+          const http = current().http;
+          if (http === undefined) return;
+          this.reset();
+          for (const t of http.threads) this.inc({ thread: String(t.seat) }, pick(t));
+        },
+      });
+    };
+    seatCounter('genswap_http_requests_total', 'HTTP requests received, by thread seat.', (t) => t.requests);
+    seatCounter('genswap_http_failed_total', 'HTTP requests whose handler failed (answered 500), by thread seat.', (t) => t.failed);
+    seatCounter('genswap_http_refused_total', 'HTTP requests refused by a limit (431, 413, 503, 408, 400), by thread seat.', (t) => t.refused);
+    seatCounter('genswap_http_thread_replacements_total', 'HTTP threads started in a seat after its first (crash, stall).', (t) => t.replacements);
+    new Gauge({
+      name: 'genswap_http_requests_in_flight',
+      help: 'HTTP requests being handled, by thread seat.',
+      labelNames: ['thread'],
+      registers,
+      collect() {
+        const http = current().http;
+        if (http === undefined) return;
+        for (const t of http.threads) this.set({ thread: String(t.seat) }, t.inFlight);
+      },
+    });
+    new Counter({
+      name: 'genswap_http_thread_stalls_total',
+      help: 'HTTP threads terminated by the watchdog for making no progress.',
+      registers,
+      collect() {
+        const http = current().http;
+        if (http === undefined) return;
+        this.reset();
+        this.inc(http.stalls);
       },
     });
     this.reloadRequests = new Counter({ name: 'genswap_reload_requests_total', help: 'Reload requests, including coalesced ones.', registers });

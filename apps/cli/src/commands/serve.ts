@@ -62,7 +62,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--max-connections <n>', 'open connections over all threads', positiveInt('--max-connections', 1_000_000), 10_000)
     .option('--max-headers <n>', 'request headers per request; more is refused with 431', positiveInt('--max-headers', 10_000), 100)
     .option('--max-body <bytes>', 'request body bytes; more is refused with 413', positiveInt('--max-body', 2 ** 31 - 1), 65_536)
-    .option('--max-pipelined <n>', 'unanswered pipelined requests per connection before reading pauses', positiveInt('--max-pipelined', 10_000), 16)
+    .option('--max-pipelined <n>', 'pipelined requests of a connection run at once; more wait, and 8x more closes the connection', positiveInt('--max-pipelined', 10_000), 16)
     .option('--headers-timeout <ms>', 'time to receive request headers (then 408)', positiveInt('--headers-timeout', 3_600_000), 10_000)
     .option('--request-timeout <ms>', 'time to receive a whole request (then 408)', positiveInt('--request-timeout', 3_600_000), 30_000)
     .option('--keep-alive-timeout <ms>', 'idle keep-alive connections are closed after this', positiveInt('--keep-alive-timeout', 3_600_000), 5000)

@@ -27,7 +27,15 @@ export function formatStatus(status: SupervisorStatus, note?: string): string {
     `slots:`,
     ...status.store.slots.map((s) => `  slot ${s.slot}: ${s.state.padEnd(7)} generation ${String(s.generation).padEnd(6)} pins ${String(s.pins).padEnd(4)} ${s.bytes} bytes`),
     `workers: ${status.workers.alive}/${status.workers.threads} alive (threads ${status.workers.threadIds.join(', ')}), ${c.workerExits} exited, ${c.deadWorkerPinsReleased} dead pins released`,
-    `tasks: ${status.tasks.inFlight} in flight, ${c.tasksOk} ok, ${c.tasksFailed} failed, ${c.tasksAborted} aborted, ${c.tasksLost} lost`,
+    ...(status.http === undefined
+      ? [`tasks: ${status.tasks.inFlight} in flight, ${c.tasksOk} ok, ${c.tasksFailed} failed, ${c.tasksAborted} aborted, ${c.tasksLost} lost`]
+      : [
+          `http: ${status.http.url} (${status.http.listenMode} listening socket), ${status.http.stalls} stalled threads replaced`,
+          ...status.http.threads.map(
+            (t) =>
+              `  thread ${t.seat}: ${t.state.padEnd(8)} id ${String(t.threadId).padEnd(4)} ${t.requests} requests, ${t.inFlight} in flight, ${t.failed} failed, ${t.refused} refused, ${t.replacements} replacements`,
+          ),
+        ]),
     `reloads: ${c.reloadsOk} ok, ${c.reloadsFailed} failed, ${c.reloadRequests} requested${status.reloads.inProgress ? ', one running' : ''}${status.reloads.queued ? ', one queued' : ''}`,
   ];
   for (const r of status.reloads.history.slice(-5)) {

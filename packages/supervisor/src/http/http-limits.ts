@@ -14,7 +14,10 @@ export interface HttpLimits {
   readonly maxHeaderBytes?: number;
   /** Request body bytes (the verdict reads none; it is drained); more is refused with 413. Default 65 536. */
   readonly maxBodyBytes?: number;
-  /** Requests a connection may have received and not yet been answered; reading pauses beyond. Default 16. */
+  /**
+   * Requests of one connection running at once; later pipelined ones wait (reading pauses), and a
+   * connection with more than 8x this many waiting is closed. Default 16.
+   */
   readonly maxPipelined?: number;
   /** Requests one thread runs at once (async handlers); more are answered 503 at once. Default 1 024. */
   readonly maxInFlightPerThread?: number;

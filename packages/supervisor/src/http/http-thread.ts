@@ -12,6 +12,7 @@ import { attachReader, type GenerationReader, type StoreHandle } from '@genswap/
 import { type WorkerDefinition, workerDefinitionOf } from '../worker-definition.js';
 import type { ResolvedHttpLimits } from './http-limits.js';
 import type { ListenSpec } from './listen-socket.js';
+import { RequestGate } from './request-gate.js';
 import { isHttpResult, socketFd, taskOf, writeAnswer } from './serve-request.js';
 import { SeatRow, STATE_DRAINING, STATE_SERVING } from './thread-board.js';
 import type { ThreadMessage, PrimaryMessage } from './thread-messages.js';
@@ -68,40 +69,29 @@ function freezeUntilTerminated(): never {
   for (;;) Atomics.wait(cell, 0, 0); // terminate() interrupts the wait; nothing ever notifies it
 }
 
-let requests = 0;
-let failed = 0;
-let refused = 0;
-let inFlight = 0;
+// H4: the seat's totals go on from where the thread before this one left them.
+const carried = row.counters();
+let requests = carried.requests;
+let failed = carried.failed;
+let refused = carried.refused;
 let draining = false;
+/** A connection that sends this many requests beyond the ones running is closed (request-gate.ts). */
+const MAX_PARKED_PER_PIPELINED = 8;
+const gate = new RequestGate(
+  limits.maxPipelined,
+  limits.maxPipelined * MAX_PARKED_PER_PIPELINED,
+  (inFlight) => {
+    row.setInFlight(inFlight);
+    if (draining && inFlight === 0) idleNow();
+  },
+  () => {
+    refused++;
+    log('warn', { threadId, maxPipelined: limits.maxPipelined }, 'connection closed: it pipelined far more requests than it read answers');
+  },
+);
 
 function publish(): void {
   row.publishCounters({ requests, failed, refused });
-}
-
-/** Requests received on a socket and not answered yet (pipelining bound). */
-const pendingOf = new WeakMap<Socket, { pending: number; pausedByUs: boolean }>();
-
-function started(socket: Socket): void {
-  let entry = pendingOf.get(socket);
-  if (entry === undefined) {
-    entry = { pending: 0, pausedByUs: false };
-    pendingOf.set(socket, entry);
-  }
-  if (++entry.pending >= limits.maxPipelined && !entry.pausedByUs) {
-    entry.pausedByUs = true;
-    socket.pause(); // stop parsing what the client keeps sending until answers go out
-  }
-}
-
-function finished(socket: Socket): void {
-  const entry = pendingOf.get(socket);
-  if (entry === undefined) return;
-  entry.pending--;
-  if (entry.pausedByUs && entry.pending < limits.maxPipelined) {
-    entry.pausedByUs = false;
-    // Node pauses a socket itself while its answers back up; leave that pause to Node.
-    if ((socket as unknown as { _paused?: boolean })._paused !== true) socket.resume();
-  }
 }
 
 function refuse(res: ServerResponse, status: number, why: string, generation: number): void {
@@ -124,44 +114,12 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
     writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining);
   };
 
-  return function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    requests++;
-    const socket = req.socket;
-    if (req.rawHeaders.length > limits.maxHeaders * 2) {
-      refuse(res, 431, `too many request headers (the limit is ${limits.maxHeaders})`, reader.currentGeneration);
-      return;
-    }
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > limits.maxBodyBytes) {
-      refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, reader.currentGeneration);
-      return;
-    }
-    if (inFlight >= limits.maxInFlightPerThread) {
-      refuse(res, 503, 'too many requests in flight', reader.currentGeneration);
-      return;
-    }
-    if (length > 0 || req.headers['transfer-encoding'] !== undefined) {
-      let bytes = 0;
-      req.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > limits.maxBodyBytes) socket.destroy(); // a chunked body past the bound
-      });
-    }
-    req.resume(); // the verdict reads no body: drain it so the connection can be reused
-    inFlight++;
-    row.setInFlight(inFlight);
-    started(socket);
-    res.once('close', () => {
-      inFlight--;
-      row.setInFlight(inFlight);
-      finished(socket);
-      if (draining && inFlight === 0) idleNow();
-    });
-
+  /** acquire -> handler -> release, all in this thread; the answer goes out after the release. */
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const lease = reader.acquire();
     const generation = lease.generation;
     const task = taskOf(req);
-    const odd = row.enterHandler(socketFd(socket)); // H2
+    const odd = row.enterHandler(socketFd(req.socket)); // H2
     let out: unknown;
     try {
       out = def.handler(task, lease.value, { generation, threadId, state });
@@ -187,6 +145,36 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
     }
     lease.release();
     answer(res, out, generation, req);
+  };
+
+  return function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    requests++;
+    const socket = req.socket;
+    if (req.rawHeaders.length > limits.maxHeaders * 2) {
+      refuse(res, 431, `too many request headers (the limit is ${limits.maxHeaders})`, reader.currentGeneration);
+      return;
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > limits.maxBodyBytes) {
+      refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, reader.currentGeneration);
+      return;
+    }
+    if (gate.inFlight >= limits.maxInFlightPerThread) {
+      refuse(res, 503, 'too many requests in flight', reader.currentGeneration);
+      return;
+    }
+    if (length > 0 || req.headers['transfer-encoding'] !== undefined) {
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > limits.maxBodyBytes) socket.destroy(); // a chunked body past the bound
+      });
+    }
+    req.resume(); // the verdict reads no body: drain it so the connection can be reused
+    gate.enter(socket, (release) => {
+      res.once('close', release);
+      handle(req, res);
+    });
   };
 }
 
@@ -275,7 +263,7 @@ async function main(): Promise<void> {
         done();
       });
     };
-    if (inFlight === 0) {
+    if (gate.inFlight === 0) {
       finish(true);
       return;
     }

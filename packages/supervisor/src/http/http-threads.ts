@@ -36,7 +36,7 @@ export interface HttpThreadsOptions {
   readonly onExit: (exit: { threadId: number; exitCode: number; seat: number; expected: boolean }) => void;
 }
 
-export type HttpThreadState = 'starting' | 'serving' | 'draining' | 'stopped';
+export type HttpThreadState = 'starting' | 'serving' | 'draining' | 'stalled' | 'stopped';
 
 export interface HttpThreadStatus {
   /** The thread's place in the pool; a replacement takes the same seat, and its counters go on. */
@@ -73,6 +73,8 @@ interface Seat {
   lastBeats: number;
   lastBeatAt: number;
   failuresInARow: number;
+  /** Condemned by the watchdog, terminating. */
+  stalled: boolean;
 }
 
 /**
@@ -125,6 +127,7 @@ export class HttpThreads {
       lastBeats: 0,
       lastBeatAt: 0,
       failuresInARow: 0,
+      stalled: false,
     }));
     this.watchdog = setInterval(() => this.checkLiveness(), this.heartbeatMs);
     this.watchdog.unref();
@@ -148,7 +151,7 @@ export class HttpThreads {
         return {
           seat: seat.index,
           threadId: seat.threadId,
-          state: seat.worker === undefined ? 'stopped' : state === STATE_SERVING ? 'serving' : state === STATE_DRAINING ? 'draining' : 'starting',
+          state: seat.worker === undefined ? 'stopped' : seat.stalled ? 'stalled' : state === STATE_SERVING ? 'serving' : state === STATE_DRAINING ? 'draining' : 'starting',
           startedAt: seat.startedAt.toISOString(),
           ...seat.row.counters(),
           inFlight: seat.row.inFlight,
@@ -202,6 +205,7 @@ export class HttpThreads {
       return;
     }
     seat.row.resetForNewThread();
+    seat.stalled = false;
     const workerData: HttpThreadData = {
       handle: this.opts.storeHandle,
       state: this.opts.state,
@@ -275,7 +279,7 @@ export class HttpThreads {
   private checkLiveness(): void {
     const now = performance.now();
     for (const seat of this.seats) {
-      if (seat.worker === undefined || seat.row.state !== STATE_SERVING) continue;
+      if (seat.worker === undefined || seat.stalled || seat.row.state !== STATE_SERVING) continue;
       const beats = seat.row.beats;
       if (beats !== seat.lastBeats) {
         seat.lastBeats = beats;
@@ -300,7 +304,7 @@ export class HttpThreads {
       }
     }
     this.log.warn({ seat: seat.index, threadId: seat.threadId, stalledMs: Math.round(stalledMs), answered503: answered }, 'http thread stalled; replacing it');
-    seat.lastBeatAt = performance.now(); // do not condemn it twice while it terminates
+    seat.stalled = true; // not condemned twice while it terminates
     void worker.terminate();
   }
 }

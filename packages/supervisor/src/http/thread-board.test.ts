@@ -1,0 +1,68 @@
+/**
+ * The thread board's handler word (H2, H3): the primary's condemn and the thread's leave race,
+ * and exactly one must win. Driven deterministically: a thread enters the handler section and
+ * pauses there on an Atomics handshake (test-support/handler-thread.mjs) while the primary acts.
+ */
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { createBoardBuffer, SeatRow } from './thread-board.js';
+
+const THREAD = new URL('./test-support/handler-thread.mjs', import.meta.url);
+
+function pausedHandler(board: SharedArrayBuffer, seat: number, fd: number): { sync: Int32Array; left: Promise<boolean>; worker: Worker } {
+  const sync = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(THREAD, { workerData: { board, seat, fd, sync: sync.buffer } });
+  const left = new Promise<boolean>((resolve, reject) => {
+    worker.once('message', (m: { left: boolean }) => resolve(m.left));
+    worker.once('error', reject);
+  });
+  return { sync, left, worker };
+}
+
+async function untilInside(sync: Int32Array): Promise<void> {
+  // Atomics.waitAsync: the main thread must not block (the worker needs it for nothing, but vitest does).
+  while (Atomics.load(sync, 0) === 0) await Atomics.waitAsync(sync, 0, 0).value;
+}
+
+function resume(sync: Int32Array): void {
+  Atomics.store(sync, 1, 1);
+  Atomics.notify(sync, 1);
+}
+
+describe('thread board handler word', () => {
+  it('H3: a condemn that lands while the handler runs wins, names its socket, and the thread cannot leave', async () => {
+    const board = createBoardBuffer(2);
+    const { sync, left, worker } = pausedHandler(board, 1, 42);
+    await untilInside(sync);
+    const primary = new SeatRow(board, 1);
+    expect(primary.condemn()).toBe(42);
+    expect(primary.condemn()).toBeUndefined(); // once condemned, never twice
+    resume(sync);
+    expect(await left).toBe(false);
+    await worker.terminate();
+  });
+
+  it('H3: a handler that left first makes the condemn a no-op (no socket is answered for it)', async () => {
+    const board = createBoardBuffer(1);
+    const row = new SeatRow(board, 0);
+    const odd = row.enterHandler(7);
+    expect(row.leaveHandler(odd)).toBe(true);
+    expect(row.condemn()).toBeUndefined();
+    const next = row.enterHandler(8);
+    expect(next).toBe(odd + 2); // H2: odd inside, even outside, always moving forward
+    expect(row.condemn()).toBe(8);
+    expect(row.leaveHandler(next)).toBe(false);
+  });
+
+  it('H4: counters belong to the seat and survive a new thread taking it', () => {
+    const board = createBoardBuffer(2);
+    const first = new SeatRow(board, 0);
+    first.publishCounters({ requests: 2 ** 40, failed: 3, refused: 5 });
+    first.setInFlight(9);
+    first.resetForNewThread();
+    const primary = new SeatRow(board, 0);
+    expect(primary.counters()).toEqual({ requests: 2 ** 40, failed: 3, refused: 5 });
+    expect(primary.inFlight).toBe(0);
+    expect(new SeatRow(board, 1).counters()).toEqual({ requests: 0, failed: 0, refused: 0 });
+  });
+});

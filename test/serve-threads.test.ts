@@ -1,0 +1,191 @@
+/**
+ * `genswap serve` with threads that accept connections themselves (real threads, real sockets on
+ * 127.0.0.1): spread of connections, replacement of a thread that dies or stalls (its pins
+ * released), the limits that bound what a client can make the service hold, and start-up failure.
+ */
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SupervisorStatus } from '@genswap/supervisor';
+import { ConfigDir } from './fixtures/serve/config-dir.js';
+import { APP, get, type HttpAnswer, killAll, runCli, startServe, until } from './fixtures/serve/serve-process.js';
+
+const dirs: ConfigDir[] = [];
+const sockets: Socket[] = [];
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await killAll();
+  for (const d of dirs.splice(0)) d.cleanup();
+});
+
+function configDir(version: number): ConfigDir {
+  const dir = new ConfigDir();
+  dirs.push(dir);
+  dir.write(version);
+  return dir;
+}
+
+async function status(admin: string): Promise<SupervisorStatus> {
+  return (await fetch(`${admin}/status`)).json() as Promise<SupervisorStatus>;
+}
+
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]);
+}
+
+/** Sends `raw` on a new connection and resolves with everything the server wrote until it closed. */
+function rawExchange(url: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    sockets.push(socket);
+    let got = '';
+    socket.setEncoding('latin1').on('data', (c: string) => (got += c));
+    socket.on('error', () => resolve(got));
+    socket.on('close', () => resolve(got));
+    socket.on('connect', () => socket.write(raw));
+    setTimeout(() => reject(new Error(`no close within 10 s; got ${JSON.stringify(got.slice(0, 200))}`)), 10_000).unref();
+  });
+}
+
+describe('genswap serve: HTTP threads', () => {
+  it('answers on every thread, and status and /metrics count requests per thread', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
+    const seen = new Set<string>();
+    // Fresh connections until both threads answered: the shared accept queue gives each
+    // connection to whichever thread is free, so a bounded number of tries is plenty.
+    await until(async () => {
+      const batch = await Promise.all(Array.from({ length: 8 }, () => get(`${serve.url}/?op=sleep&ms=20`)));
+      for (const a of batch) seen.add(String(a.headers['x-genswap-thread']));
+      return seen.size >= 2 ? true : undefined;
+    }, 'answers from both threads');
+    const st = await status(serve.admin!);
+    expect(st.http!.threads.map((t) => String(t.threadId)).sort()).toEqual([...seen].sort());
+    const counted = await until(async () => {
+      const s = await status(serve.admin!);
+      return s.http!.threads.every((t) => t.requests > 0) ? s : undefined;
+    }, 'per-thread counters to be published');
+    expect(counted.http!.threads.every((t) => t.state === 'serving')).toBe(true);
+    const metrics = await (await fetch(`${serve.admin}/metrics`)).text();
+    expect(metrics).toMatch(/genswap_http_requests_total\{thread="0"\} [1-9]/);
+    expect(metrics).toMatch(/genswap_http_requests_total\{thread="1"\} [1-9]/);
+    expect(metrics).toMatch(/genswap_http_requests_in_flight\{thread="0"\} 0/);
+    const cli = await runCli(['status', '--admin', serve.admin!]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/thread 0: serving/);
+    expect(cli.stdout).toMatch(/thread 1: serving/);
+  });
+
+  it('a thread that dies mid-request (holding a pin) is replaced, its pins are released, and serving goes on', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
+    const before = await status(serve.admin!);
+    // op=crash: the handler's promise never settles (its pin stays held) and an uncaught
+    // exception then kills the thread.
+    const crashed = await get(`${serve.url}/?op=crash`).then(
+      (a) => a,
+      (err: unknown) => err,
+    );
+    expect(crashed).toBeInstanceOf(Error); // the connection went down with its thread
+    const after = await until(async () => {
+      const s = await status(serve.admin!);
+      return s.counters.workerExits === 1 && s.workers.alive === 2 && s.http!.threads.every((t) => t.state === 'serving') ? s : undefined;
+    }, 'the dead thread to be replaced');
+    expect(after.counters.deadWorkerPinsReleased).toBe(1);
+    expect(after.store.slots.every((slot) => slot.pins === 0)).toBe(true);
+    expect(after.http!.threads.reduce((n, t) => n + t.replacements, 0)).toBe(1);
+    const ids = new Set(after.workers.threadIds);
+    expect(before.workers.threadIds.filter((id) => !ids.has(id))).toHaveLength(1);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => get(`${serve.url}/`)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+  });
+
+  it('a handler stuck in a synchronous loop: its request gets 503, its thread is replaced within the deadline, others are answered meanwhile', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0', '--stall-timeout', '1000']);
+    const t0 = performance.now();
+    const stuck = get(`${serve.url}/?op=spin`);
+    // While one thread spins, new connections are taken by the other (its event loop is free).
+    await until(async () => ((await status(serve.admin!)).tasks.inFlight === 1 ? true : undefined), 'the spinning request to start');
+    const meanwhile: HttpAnswer[] = [];
+    while (meanwhile.length < 20) meanwhile.push(await get(`${serve.url}/`));
+    expect(meanwhile.every((a) => a.status === 200)).toBe(true);
+    const answer = await stuck;
+    const waitedMs = performance.now() - t0;
+    expect(answer.status).toBe(503);
+    expect(answer.body).toBe('the serving thread was stalled\n');
+    expect(waitedMs).toBeGreaterThanOrEqual(1000); // not before the deadline
+    const after = await until(async () => {
+      const s = await status(serve.admin!);
+      return s.http!.stalls === 1 && s.workers.alive === 2 && s.http!.threads.every((t) => t.state === 'serving') ? s : undefined;
+    }, 'the stalled thread to be replaced');
+    expect(after.store.slots.every((slot) => slot.pins === 0)).toBe(true);
+    expect(after.counters.deadWorkerPinsReleased).toBe(1);
+    const metrics = await (await fetch(`${serve.admin}/metrics`)).text();
+    expect(metrics).toMatch(/genswap_http_thread_stalls_total 1/);
+    expect(serve.lines.some((l) => l.includes('http thread stalled; replacing it') && l.includes('"answered503":true'))).toBe(true);
+  });
+
+  it('refuses a request over the header count with 431 (never truncates), and over the body limit with 413', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--max-headers', '20', '--max-body', '100']);
+    const junk = Array.from({ length: 20 }, (_, i) => `x-junk-${i}: ${i}\r\n`).join('');
+    const over = await rawExchange(serve.url, `GET / HTTP/1.1\r\nhost: x\r\n${junk}connection: close\r\n\r\n`);
+    expect(over).toMatch(/^HTTP\/1\.1 431 /);
+    const atLimit = await rawExchange(serve.url, `GET / HTTP/1.1\r\nhost: x\r\n${junk.split('\r\n').slice(0, 18).join('\r\n')}\r\nconnection: close\r\n\r\n`);
+    expect(atLimit).toMatch(/^HTTP\/1\.1 200 /);
+    const huge = await rawExchange(serve.url, `GET / HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    const body = await rawExchange(serve.url, `POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 101\r\n\r\n${'b'.repeat(101)}`);
+    expect(body).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('a pipelining flood that never reads keeps memory bounded, and a healthy client is answered meanwhile', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
+    const { hostname, port } = new URL(serve.url);
+    const rssBefore = rssKiB(serve.pid);
+    const burst = Buffer.from('GET / HTTP/1.1\r\nhost: x\r\n\r\n'.repeat(2000));
+    const flooders = Array.from({ length: 8 }, () => {
+      const s = connect(Number(port), hostname);
+      sockets.push(s);
+      s.pause(); // never read an answer
+      s.on('error', () => {});
+      s.on('end', () => s.destroy());
+      s.on('close', () => {});
+      return s;
+    });
+    const deadline = Date.now() + 3000; // bounded: the flood stops by itself
+    let sent = 0;
+    let healthyWorst = 0;
+    while (Date.now() < deadline) {
+      for (const s of flooders) {
+        if (s.writableNeedDrain) continue; // the server stopped reading: that is the bound at work
+        s.write(burst);
+        sent += 2000;
+      }
+      const t = performance.now();
+      const a = await get(`${serve.url}/`);
+      healthyWorst = Math.max(healthyWorst, performance.now() - t);
+      expect(a.status).toBe(200);
+    }
+    const grownMiB = (rssKiB(serve.pid) - rssBefore) / 1024;
+    // 2,000 requests ahead is far past 8 x --max-pipelined (16): every flooder was cut off.
+    await until(() => (flooders.every((s) => s.destroyed || s.readableEnded) ? true : undefined), 'the flooders to be disconnected');
+    // The bound: each connection holds at most --max-pipelined unanswered requests and its socket
+    // buffers; 8 connections must not grow the server by more than 64 MiB.
+    expect(grownMiB).toBeLessThan(64);
+    expect(healthyWorst).toBeLessThan(10_000); // the healthy client's own timeout
+    expect(sent).toBeGreaterThan(0);
+  });
+
+  it('a handler module that is not a defineWorker module fails serve at start with its code, not a hang', async () => {
+    const dir = configDir(1);
+    const run = await runCli(['serve', '--config', dir.file, '--handler', new URL('./fixtures/serve/not-wrapped-worker.mjs', import.meta.url).pathname, '--schema', APP, '--listen', '127.0.0.1:0', '--threads', '2']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/GENSWAP_WORKER_NOT_WRAPPED/);
+  });
+});
