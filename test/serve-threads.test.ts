@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SupervisorStatus } from '@genswap/supervisor';
 import { ConfigDir } from './fixtures/serve/config-dir.js';
-import { APP, get, type HttpAnswer, killAll, runCli, startServe, until } from './fixtures/serve/serve-process.js';
+import { APP, WORKER, get, type HttpAnswer, killAll, runCli, startServe, until } from './fixtures/serve/serve-process.js';
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+const reusePortSupported = major > 22 || (major === 22 && minor >= 12);
 
 const dirs: ConfigDir[] = [];
 const sockets: Socket[] = [];
@@ -180,6 +183,25 @@ describe('genswap serve: HTTP threads', () => {
     expect(grownMiB).toBeLessThan(64);
     expect(healthyWorst).toBeLessThan(10_000); // the healthy client's own timeout
     expect(sent).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!reusePortSupported)('--listen-mode reuseport: every thread binds the address itself and answers', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0', '--listen-mode', 'reuseport']);
+    const seen = new Set<string>();
+    await until(async () => {
+      const batch = await Promise.all(Array.from({ length: 8 }, () => get(`${serve.url}/`)));
+      for (const a of batch) seen.add(String(a.headers['x-genswap-thread']));
+      return seen.size >= 2 ? true : undefined;
+    }, 'answers from both threads');
+    expect((await status(serve.admin!)).http!.listenMode).toBe('reuseport');
+  });
+
+  it.skipIf(reusePortSupported)('--listen-mode reuseport on a Node without it fails at start and says which Node has it', async () => {
+    const dir = configDir(1);
+    const run = await runCli(['serve', '--config', dir.file, '--handler', WORKER, '--schema', APP, '--listen', '127.0.0.1:0', '--listen-mode', 'reuseport']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/reuseport needs Node >= 22\.12/);
   });
 
   it('a handler module that is not a defineWorker module fails serve at start with its code, not a hang', async () => {
