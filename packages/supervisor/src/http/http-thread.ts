@@ -10,6 +10,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { attachReader, type GenerationReader, type StoreHandle } from '@genswap/core';
 import { type WorkerDefinition, workerDefinitionOf } from '../worker-definition.js';
+import type { HttpTask } from '../types.js';
 import type { ResolvedHttpLimits } from './http-limits.js';
 import type { ListenSpec } from './listen-socket.js';
 import { RequestGate } from './request-gate.js';
@@ -115,10 +116,9 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
   };
 
   /** acquire -> handler -> release, all in this thread; the answer goes out after the release. */
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, task: HttpTask): void => {
     const lease = reader.acquire();
     const generation = lease.generation;
-    const task = taskOf(req);
     const odd = row.enterHandler(socketFd(req.socket)); // H2
     let out: unknown;
     try {
@@ -154,7 +154,9 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
       refuse(res, 431, `too many request headers (the limit is ${limits.maxHeaders})`, reader.currentGeneration);
       return;
     }
-    const length = Number(req.headers['content-length'] ?? 0);
+    // One pass over the raw headers (req.headers would build a second copy of them).
+    const task = taskOf(req);
+    const length = Number(task.headers['content-length'] ?? 0);
     if (length > limits.maxBodyBytes) {
       refuse(res, 413, `request body over ${limits.maxBodyBytes} bytes`, reader.currentGeneration);
       return;
@@ -163,7 +165,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
       refuse(res, 503, 'too many requests in flight', reader.currentGeneration);
       return;
     }
-    if (length > 0 || req.headers['transfer-encoding'] !== undefined) {
+    if (length > 0 || task.headers['transfer-encoding'] !== undefined) {
       let bytes = 0;
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
@@ -173,7 +175,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
     req.resume(); // the verdict reads no body: drain it so the connection can be reused
     gate.enter(socket, (release) => {
       res.once('close', release);
-      handle(req, res);
+      handle(req, res, task);
     });
   };
 }
