@@ -13,6 +13,7 @@ export const SUPERVISOR_ERRORS = {
   GENSWAP_WORKER_NOT_WRAPPED: 'Export the handler as `export default defineWorker(handler)` from @genswap/supervisor/worker.',
   GENSWAP_WORKER_NOT_SUPERVISED: 'Load this worker module through createSupervisor (or `genswap serve --handler`); it needs the store handle in workerData.',
   GENSWAP_RELOAD_FAILED: 'An unexpected error stopped the reload before publishing; the running generation is untouched. See the message.',
+  GENSWAP_SUPERVISOR_MODULE: 'Point --schema / appModule at a compiled JavaScript module exporting an AppModule ({ definition, codec?, createState? }) as `app` or default, or `definition` by name; point --handler / worker at a compiled worker module (`export default defineWorker(...)`). Paths are resolved against the current directory.',
   GENSWAP_ADMIN_NOT_LOOPBACK: 'Bind the admin listener to a loopback address (127.0.0.1 or ::1); it can reload and expose internals.',
 } as const;
 

@@ -1,13 +1,21 @@
-export type * from './types.js';
+export type { AppModule, ConfigOf, DeepReadonly, StateOf } from './app-contract.js';
+export type { Codec, StoreOptions } from '@genswap/core';
+export type { HttpResult, HttpTask } from './http-contract.js';
+export type { SupervisorLogger } from './logger.js';
+export type { SupervisorOptions, WatchOptions } from './options.js';
+export type { ReloadFailure, ReloadOutcome, ReloadRecord, ReloadSuccess, ReloadTrigger } from './reload-record.js';
+export type { SupervisorCounters, SupervisorStatus } from './status.js';
+export type { RunOptions, SupervisorEvents, TaskResult, WorkerExitInfo } from './supervisor-events.js';
+export type { Handler, TaskContext } from './worker.js';
 export { Supervisor } from './supervisor.js';
 export { createSupervisor } from './create-supervisor.js';
-export { startAdminServer, isLoopback } from './admin-server.js';
+export { importAppModule } from './app-module.js';
+export { startAdminServer } from './admin-server.js';
 export type { AdminServer, AdminServerOptions, AdminTarget } from './admin-server.js';
 export { handleSignals } from './signals.js';
 export type { SignalHandle, SignalHandlerOptions } from './signals.js';
-export { ConfigWatcher } from './config-watcher.js';
-export type { ConfigWatcherOptions } from './config-watcher.js';
-export { SupervisorMetrics } from './metrics.js';
 export { SUPERVISOR_ERRORS, SupervisorError, TaskFailedError } from './errors.js';
 export type { RemoteError, SupervisorErrorCode } from './errors.js';
-export { appFromNamespace, isAppModule } from './app-module.js';
+// The error createSupervisor rejects with for a bad config, so embedders need no second import.
+export { ConfigError } from '@genswap/config';
+export type { ConfigProblem } from '@genswap/config';

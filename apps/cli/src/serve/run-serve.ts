@@ -2,6 +2,7 @@ import {
   type AdminServer,
   createSupervisor,
   handleSignals,
+  importAppModule,
   type ReloadRecord,
   startAdminServer,
   type Supervisor,
@@ -11,7 +12,7 @@ import type { Logger } from 'pino';
 import type { HostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
 import { createLogger } from '../logger.js';
-import { loadAppModule, workerModulePath } from './app-module.js';
+import { gatewayModule } from '../gateway-modules.js';
 import { type FrontEnd, startFrontEnd } from './front-end.js';
 import { ensureDirFor, removeFiles, stateFileFor, writePidFile, writeState } from './state-file.js';
 
@@ -87,8 +88,8 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
 
 async function start(options: ServeOptions, log: Logger): Promise<Running> {
   log.info({ config: options.config }, 'serve starting');
-  const { app, url: appModule } = await loadAppModule(options.schema);
-  const worker = workerModulePath(options.handler);
+  const { app, url: appModule } = await importAppModule(options.schema ?? gatewayModule('definition'), '--schema module');
+  const worker = options.handler ?? gatewayModule('worker');
   const supervisor = await createSupervisor({
     configFile: options.config,
     app,
