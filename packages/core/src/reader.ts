@@ -98,10 +98,6 @@ export class GenerationReader<T = unknown> {
   private active = 0;
   private closed = false;
 
-  static attach<T = unknown>(handle: StoreHandle, options: ReaderOptions<T> = {}): GenerationReader<T> {
-    return new GenerationReader<T>(handle, options);
-  }
-
   constructor(handle: StoreHandle, options: ReaderOptions<T> = {}) {
     checkHandle(handle);
     this.codec = options.codec ?? (jsonCodec as Codec<T>);
