@@ -77,10 +77,33 @@ describe('genswap validate', () => {
     expect(run.stderr).toMatch(message);
   });
 
-  it('exits 1 naming GENSWAP_CONFIG_SCHEMA_MODULE when --schema cannot be loaded', () => {
+  it('exits 1 naming GENSWAP_SUPERVISOR_MODULE when --schema cannot be loaded (the resolver serve uses)', () => {
     const run = genswap('validate', 'test/fixtures/config/good/minimal.yaml', '--schema', path.join(dir, 'no-schema.mjs'));
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^genswap: schema module .*no-schema\.mjs: cannot be loaded: .*\[GENSWAP_CONFIG_SCHEMA_MODULE\]\n {2}fix: /);
+    expect(run.stderr).toMatch(/^genswap: --schema module .*no-schema\.mjs cannot be loaded: .*\[GENSWAP_SUPERVISOR_MODULE\]\n {2}fix: /);
+  });
+
+  it('with --json, reports a --schema module that cannot be loaded on stdout as JSON', () => {
+    const run = genswap('validate', 'test/fixtures/config/good/minimal.yaml', '--schema', path.join(dir, 'no-schema.mjs'), '--json');
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as { ok: boolean; problems: Array<{ file: string; code: string; fix: string }> };
+    expect(report).toMatchObject({ ok: false, problems: [{ file: path.join(dir, 'no-schema.mjs'), line: 0, code: 'GENSWAP_SUPERVISOR_MODULE', fix: expect.any(String) }] });
+  });
+
+  it('accepts the README\'s app module (an `app` export), as serve --schema does', () => {
+    writeFileSync(
+      path.join(dir, 'app.mjs'),
+      `import { z } from ${JSON.stringify(path.join(fixtures, 'zod.mjs'))};\nconst schema = z.strictObject({ greeting: z.string(), shout: z.boolean().default(false) });\nexport const app = { definition: { schema } };\n`,
+    );
+    writeFileSync(path.join(dir, 'greeter.yaml'), 'greeting: Hello\n');
+    const run = genswap('validate', path.join(dir, 'greeter.yaml'), '--schema', path.join(dir, 'app.mjs'));
+    expect(run).toMatchObject({ status: 0, stdout: expect.stringMatching(/^ok: .*greeter\.yaml is valid/) });
+  });
+
+  it('names zod 4 for a zod 3 schema', () => {
+    writeFileSync(path.join(dir, 'zod3.mjs'), `import { z } from ${JSON.stringify(path.join(fixtures, 'zod3.mjs'))};\nexport default z.object({ port: z.number() });\n`);
+    const run = genswap('validate', 'test/fixtures/config/good/minimal.yaml', '--schema', path.join(dir, 'zod3.mjs'));
+    expect(run).toMatchObject({ status: 1, stderr: expect.stringMatching(/zod 3 schema; genswap needs a zod 4 schema.*\[GENSWAP_CONFIG_ZOD_VERSION\]/) });
   });
 
   it('accepts a module exporting a bare zod schema as default', () => {

@@ -75,21 +75,26 @@ describe('reloads in the loader thread', () => {
     expect((await echo(supervisor)).body).toMatchObject({ version: 3, words: ['alpha-3', 'beta-3'] });
   });
 
-  it('fail a reload whose app module cannot be imported, without touching the running generation', async () => {
+  it('refuse at start an app module that cannot be imported, or that exports another app than the app option', async () => {
     const dir = dirs.make(1);
-    const supervisor = (await createSupervisor({
-      configFile: dir.file,
-      app: { definition, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
-      appModule: new URL('./fixtures/serve/no-such-module.mjs', import.meta.url),
-      worker: WORKER,
-      threads: 1,
-    })) as Supervisor;
-    supervisors.push(supervisor);
-    dir.write(2);
-    const outcome = await supervisor.reload();
-    expect(outcome).toMatchObject({ ok: false, generation: 1 });
-    expect(!outcome.ok && outcome.problems[0]).toMatchObject({ code: 'GENSWAP_RELOAD_FAILED', message: expect.stringMatching(/loader thread/) });
-    expect((await echo(supervisor)).generation).toBe(1);
+    const options = { configFile: dir.file, app: { definition }, worker: WORKER, threads: 1 };
+    await expect(createSupervisor({ ...options, appModule: new URL('./fixtures/serve/no-such-module.mjs', import.meta.url) })).rejects.toMatchObject({
+      code: 'GENSWAP_SUPERVISOR_MODULE',
+    });
+    // slow-app's definition, but app.mjs as the module the loader thread would import
+    await expect(createSupervisor({ ...options, appModule: new URL('./fixtures/serve/app.mjs', import.meta.url) })).rejects.toMatchObject({
+      code: 'GENSWAP_SUPERVISOR_INVALID_OPTION',
+      message: expect.stringContaining('another app'),
+    });
+  });
+
+  it('load generation 1 in the loader thread too (one load path): a bad first config is refused with its problems', async () => {
+    const dir = dirs.make(1);
+    dir.writeBad();
+    await expect(createSupervisor({ configFile: dir.file, app: { definition }, appModule: APP_MODULE, worker: WORKER, threads: 1 })).rejects.toMatchObject({
+      code: 'GENSWAP_CONFIG_INVALID',
+      problems: expect.arrayContaining([expect.objectContaining({ line: 1 })]),
+    });
   });
 
   /** Nice value of every thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */

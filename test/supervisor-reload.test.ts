@@ -149,7 +149,7 @@ describe('supervisor reload', () => {
     const unwrapped = createSupervisor({ configFile: dir.file, app: { definition }, worker: new URL('./fixtures/serve/not-wrapped-worker.mjs', import.meta.url), threads: 1 });
     await expect(unwrapped).rejects.toMatchObject({ code: 'GENSWAP_WORKER_NOT_WRAPPED' });
     const missing = createSupervisor({ configFile: dir.file, app: { definition }, worker: join(dir.dir, 'nope.mjs') });
-    await expect(missing).rejects.toMatchObject({ code: 'GENSWAP_SUPERVISOR_INVALID_OPTION' });
+    await expect(missing).rejects.toMatchObject({ code: 'GENSWAP_SUPERVISOR_MODULE' });
     await expect(createSupervisor({ configFile: dir.file, app: { definition }, worker: WORKER, threads: 0 })).rejects.toMatchObject({
       code: 'GENSWAP_SUPERVISOR_INVALID_OPTION',
       message: expect.stringContaining('threads'),

@@ -9,7 +9,6 @@ export const CLI_ERRORS = {
   GENSWAP_CLI_RELOAD_FAILED: 'Fix the problems listed above and run `genswap reload` again; the previous generation keeps serving meanwhile.',
   GENSWAP_CLI_TIMEOUT: 'The server did not answer in time: check it is healthy (`genswap status`), or raise --timeout.',
   GENSWAP_CLI_ADMIN_REQUEST: 'The admin endpoint answered with an error; see the message, and the server logs.',
-  GENSWAP_CLI_MODULE: 'Point --schema at a module exporting an AppModule ({ definition, codec?, createState? }) and --handler at a compiled worker module (`export default defineWorker(...)`).',
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERRORS;

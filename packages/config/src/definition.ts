@@ -1,7 +1,5 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import { DefinitionModuleError } from './errors.js';
+import { DefinitionModuleError, ZodVersionError } from './errors.js';
 import type { ConfigDefinition } from './types.js';
 
 /**
@@ -13,13 +11,22 @@ export function defineConfig<S extends z.ZodType, C = z.output<S>>(definition: C
 }
 
 /** A zod 4 schema, from any copy of zod (classic or mini): it carries `_zod.def.type`. */
-export function isZodSchema(value: unknown): value is z.ZodType {
+function isZodSchema(value: unknown): value is z.ZodType {
   const internals = (value as { _zod?: { def?: { type?: unknown } } } | null)?._zod;
   return typeof value === 'object' && value !== null && typeof internals?.def?.type === 'string';
 }
 
+/**
+ * A zod 3 schema (from `zod@3`, or `zod/v3` of a later zod): it carries `_def` and `safeParse`
+ * but none of zod 4's `_zod` internals. Recognized only to say what to install instead.
+ */
+function isZod3Schema(value: unknown): boolean {
+  const v = value as { _def?: unknown; _zod?: unknown; safeParse?: unknown } | null;
+  return typeof v === 'object' && v !== null && v._zod === undefined && typeof v._def === 'object' && typeof v.safeParse === 'function';
+}
+
 /** A ConfigDefinition as is, a bare schema wrapped into one, anything else undefined. */
-export function toDefinition(value: unknown): ConfigDefinition | undefined {
+function toDefinition(value: unknown): ConfigDefinition | undefined {
   if (isZodSchema(value)) return { schema: value };
   if (typeof value !== 'object' || value === null) return undefined;
   const candidate = value as { schema?: unknown; compile?: unknown };
@@ -29,35 +36,13 @@ export function toDefinition(value: unknown): ConfigDefinition | undefined {
 }
 
 /**
- * The definition a module exports: as `definition`, else as its default export, else as the
- * `definition` of its default export (an AppModule `{ definition, codec }`, as `genswap serve
- * --schema` takes, works here too).
+ * The definition loadConfig works with: a ConfigDefinition as is, a bare zod 4 schema wrapped
+ * into one. Throws GENSWAP_CONFIG_ZOD_VERSION for a zod 3 schema (it type-checks against
+ * loose types but cannot be run), GENSWAP_CONFIG_SCHEMA_MODULE for anything else.
  */
-export function definitionFromModule(namespace: Record<string, unknown>, module: string): ConfigDefinition {
-  const fallback = namespace['default'] as { definition?: unknown } | null | undefined;
-  const found =
-    toDefinition(namespace['definition']) ??
-    toDefinition(fallback) ??
-    (typeof fallback === 'object' && fallback !== null ? toDefinition(fallback.definition) : undefined);
-  if (found === undefined) {
-    const exported = Object.keys(namespace).join(', ') || 'nothing';
-    throw new DefinitionModuleError(module, `exports no ConfigDefinition or zod schema as \`definition\` or default (it exports: ${exported})`);
-  }
-  return found;
-}
-
-/**
- * Imports a definition module given as a file path (relative to `cwd`) or a file: URL. The module
- * must be JavaScript Node can import (.js/.mjs); TypeScript sources need compiling first.
- */
-export async function importDefinition(file: string, cwd: string = process.cwd()): Promise<ConfigDefinition> {
-  const url = file.startsWith('file:') ? file : pathToFileURL(path.resolve(cwd, file)).href;
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = (await import(url)) as Record<string, unknown>;
-  } catch (err) {
-    // The module itself or one of its imports may be the missing piece: the message names which.
-    throw new DefinitionModuleError(file, `cannot be loaded: ${(err as Error).message}`, { cause: err });
-  }
-  return definitionFromModule(namespace, file);
+export function requireDefinition(value: unknown): ConfigDefinition {
+  const definition = toDefinition(value);
+  if (definition !== undefined) return definition;
+  if (isZod3Schema(value) || isZod3Schema((value as { schema?: unknown } | null)?.schema)) throw new ZodVersionError();
+  throw new DefinitionModuleError('(argument)', 'the definition is neither a ConfigDefinition ({ schema, compile? }) nor a zod 4 schema');
 }

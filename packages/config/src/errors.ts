@@ -34,35 +34,47 @@ export const CONFIG_ERRORS = {
   GENSWAP_CONFIG_COMPILE_FAILED: 'The schema\'s compile step threw: this is a bug in that compile step; the message names the error.',
   GENSWAP_CONFIG_TOO_MANY_PROBLEMS: 'Fix the problems listed first; the rest are counted, not listed (LoadOptions.maxProblems).',
   GENSWAP_CONFIG_BAD_OPTION: 'Fix the load option named in the message: limits are integers (maxAliasCount >= 0, the others >= 1).',
-  GENSWAP_CONFIG_SCHEMA_MODULE: 'Point --schema at a module exporting `definition` (or a default export) that is a ConfigDefinition or a zod schema.',
+  GENSWAP_CONFIG_SCHEMA_MODULE: 'Pass loadConfig a ConfigDefinition ({ schema, compile? }) or a zod 4 schema.',
+  GENSWAP_CONFIG_ZOD_VERSION: 'Build the schema with zod 4 (`npm install zod@^4`, import from \'zod\'): zod 3 schemas, also those of `zod/v3`, cannot be run.',
 } as const;
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
 
-/** Fix text for a problem code; codes recorded by a schema's own compile step may be outside the registry. */
-export function fixFor(code: string): string | undefined {
-  return Object.hasOwn(CONFIG_ERRORS, code) ? CONFIG_ERRORS[code as ConfigErrorCode] : undefined;
+/** The fix of a problem: its own, else the config registry's, else undefined. */
+function fixOf(problem: ConfigProblem): string | undefined {
+  return problem.fix ?? (Object.hasOwn(CONFIG_ERRORS, problem.code) ? CONFIG_ERRORS[problem.code as ConfigErrorCode] : undefined);
 }
 
 /**
  * A config file was refused. `problems` lists every problem found (up to LoadOptions.maxProblems,
  * then one GENSWAP_CONFIG_TOO_MANY_PROBLEMS entry counting the rest), config file first, in
  * file order. Nothing was applied.
+ *
+ * `code` is GENSWAP_CONFIG_INVALID for problems inside the file. When the file could not be
+ * taken at all (one problem without a position: not found, unreadable, too large, empty, or a
+ * failure of another package such as GENSWAP_VALUE_TOO_LARGE), `code` and `fix` are that
+ * problem's own, and the message says what happened rather than "invalid at :0:0".
  */
 export class ConfigError extends GenswapError {
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
 
   constructor(file: string, problems: readonly ConfigProblem[], options?: { cause?: unknown }) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    const lines = problems.map((p) => `  ${formatProblem(p)}`).join('\n');
-    super('GENSWAP_CONFIG_INVALID', `config ${file} is invalid (${count}):\n${lines}`, CONFIG_ERRORS.GENSWAP_CONFIG_INVALID, options);
+    const only = problems.length === 1 && problems[0]!.line === 0 && problems[0]!.file === file ? problems[0] : undefined;
+    const fix = only === undefined ? undefined : fixOf(only);
+    if (only !== undefined && fix !== undefined) {
+      super(only.code, `config ${file}: ${only.message}`, fix, options);
+    } else {
+      const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+      const lines = problems.map((p) => `  ${formatProblem(p)}`).join('\n');
+      super('GENSWAP_CONFIG_INVALID', `config ${file} is invalid (${count}):\n${lines}`, CONFIG_ERRORS.GENSWAP_CONFIG_INVALID, options);
+    }
     this.file = file;
     this.problems = problems;
   }
 }
 
-/** A --schema module (or the default definition) could not be loaded or exports no definition. */
+/** loadConfig was given something that is not a definition (modules are resolved by @genswap/supervisor). */
 export class DefinitionModuleError extends GenswapError {
   readonly module: string;
 
@@ -76,5 +88,12 @@ export class DefinitionModuleError extends GenswapError {
 export class ConfigOptionError extends GenswapError {
   constructor(name: string, value: unknown, least: number) {
     super('GENSWAP_CONFIG_BAD_OPTION', `load option ${name} must be an integer >= ${least}, got ${String(value)}`, CONFIG_ERRORS.GENSWAP_CONFIG_BAD_OPTION);
+  }
+}
+
+/** The schema was built with zod 3; genswap runs zod 4 schemas. */
+export class ZodVersionError extends GenswapError {
+  constructor() {
+    super('GENSWAP_CONFIG_ZOD_VERSION', 'the schema is a zod 3 schema; genswap needs a zod 4 schema (zod@^4, a peer dependency)', CONFIG_ERRORS.GENSWAP_CONFIG_ZOD_VERSION);
   }
 }

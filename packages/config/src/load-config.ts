@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { safeParseAsync } from 'zod/v4/core';
 import { LoadCompileContext } from './compile-context.js';
 import { controlCharacter, decodeText } from './decode-text.js';
-import { toDefinition } from './definition.js';
-import { ConfigError, DefinitionModuleError } from './errors.js';
+import { requireDefinition } from './definition.js';
+import { ConfigError } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { locate } from './locate.js';
 import { parseYaml } from './parse-yaml.js';
@@ -15,12 +15,6 @@ import type { ConfigDefinition, ConfigPath, ConfigProblem, LoadedConfig, LoadOpt
 import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
 import { yamlToValue } from './yaml-to-value.js';
 import { issuesToProblems } from './zod-issues.js';
-
-function requireDefinition(value: unknown): ConfigDefinition {
-  const definition = toDefinition(value);
-  if (definition === undefined) throw new DefinitionModuleError('(argument)', 'loadConfig needs a ConfigDefinition ({ schema, compile? }) or a zod schema');
-  return definition;
-}
 
 /** Removes the key at `path` from a converted document (our own fresh copy, safe to edit). */
 function deleteAt(value: unknown, path: ConfigPath): void {

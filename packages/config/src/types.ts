@@ -17,6 +17,11 @@ export interface ConfigProblem {
   readonly message: string;
   /** Stable code from the config error registry, e.g. GENSWAP_CONFIG_UNKNOWN_KEY. */
   readonly code: string;
+  /**
+   * What to do, when the problem comes from an error of another registry (a reload refused by
+   * the store: GENSWAP_NO_FREE_SLOT...); config codes' fixes are in CONFIG_ERRORS.
+   */
+  readonly fix?: string;
 }
 
 export type ConfigPath = readonly (string | number)[];

@@ -52,7 +52,7 @@ describe('attach', () => {
   it('claims one row per reader and refuses more than maxReaders', () => {
     const store = createStore({ maxReaders: 2 });
     const a = attachReader(store.handle);
-    const b = GenerationReader.attach(store.handle);
+    const b = attachReader(store.handle);
     expect([a.row, b.row]).toEqual([0, 1]);
     expect(codeOf(() => attachReader(store.handle))).toBe('GENSWAP_TOO_MANY_READERS');
     a.close(); // frees row 0 for the next reader

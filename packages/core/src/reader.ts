@@ -98,10 +98,6 @@ export class GenerationReader<T = unknown> {
   private active = 0;
   private closed = false;
 
-  static attach<T = unknown>(handle: StoreHandle, options: ReaderOptions<T> = {}): GenerationReader<T> {
-    return new GenerationReader<T>(handle, options);
-  }
-
   constructor(handle: StoreHandle, options: ReaderOptions<T> = {}) {
     checkHandle(handle);
     this.codec = options.codec ?? (jsonCodec as Codec<T>);
@@ -164,9 +160,9 @@ export class GenerationReader<T = unknown> {
     let slot = Atomics.load(control, kCurrentSlot); // I1: a slot index seen here is fully written
     for (;;) {
       if (slot === NO_SLOT) throw new CoreError('GENSWAP_NO_GENERATION', 'nothing has been published yet');
-      if (readerHooks !== undefined) readerHooks.afterLoad?.(slot);
+      readerHooks.current?.afterLoad?.(slot);
       Atomics.add(control, this.pinBase + slot, 1); // I2: pin before use
-      if (readerHooks !== undefined) readerHooks.afterPin?.(slot);
+      readerHooks.current?.afterPin?.(slot);
       const again = Atomics.load(control, kCurrentSlot); // I2/I3: re-check after the pin
       if (again === slot) break;
       this.unpin(slot, false); // transient pin on a retired slot: undo it, wake a waiting publisher (I6)

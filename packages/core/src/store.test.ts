@@ -178,9 +178,9 @@ describe('publish', () => {
     expect((await rejection(store.publish(2))).code).toBe('GENSWAP_GENERATION_EXHAUSTED');
   });
 
-  it('create() is the same as the constructor', () => {
-    expect(GenerationStore.create()).toBeInstanceOf(GenerationStore);
-    expect(codeOf(() => GenerationStore.create({ slots: 1 }))).toBe('GENSWAP_INVALID_OPTION');
+  it('createStore() checks its options like the constructor', () => {
+    expect(createStore()).toBeInstanceOf(GenerationStore);
+    expect(codeOf(() => createStore({ slots: 1 }))).toBe('GENSWAP_INVALID_OPTION');
   });
 });
 
@@ -203,5 +203,10 @@ describe('releaseReader', () => {
     expect(stats.readers).toEqual([]);
     expect(stats.slots.every((s) => s.pins === 0)).toBe(true);
     expect(store.releaseReader(reader.threadId)).toBe(0);
+  });
+
+  it('releaseReader throws for a negative id (worker.threadId after exit), not silently releasing nothing', () => {
+    const store = createStore<number>({ slots: 3 });
+    for (const id of [-1, 1.5, Number.NaN]) expect(() => store.releaseReader(id)).toThrow(expect.objectContaining({ code: 'GENSWAP_INVALID_OPTION' }));
   });
 });

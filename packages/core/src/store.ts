@@ -69,10 +69,6 @@ export class GenerationStore<T = unknown> {
   private draining = false;
   private closed = false;
 
-  static create<T = unknown>(options: StoreOptions<T> = {}): GenerationStore<T> {
-    return new GenerationStore<T>(options);
-  }
-
   constructor(options: StoreOptions<T> = {}) {
     const slots = storeOption('slots', options.slots, 4, MIN_SLOTS, MAX_SLOTS);
     const maxReaders = storeOption('maxReaders', options.maxReaders, 64, 1, 4096);
@@ -167,9 +163,14 @@ export class GenerationStore<T = unknown> {
    * Releases every pin held by the reader(s) registered from `threadId` and frees their rows.
    * Call it only after that thread has exited (piscina replaces workers that crash or are
    * terminated by an abort): a live reader would later release pins it no longer holds.
-   * Returns the number of pins released.
+   * Returns the number of pins released. Pass the id captured when the thread started:
+   * Node sets `worker.threadId` to -1 before `'exit'`, so a negative id throws instead of
+   * silently releasing nothing (and leaking the pins).
    */
   releaseReader(threadId: number): number {
+    if (!Number.isSafeInteger(threadId) || threadId < 0) {
+      throw new CoreError('GENSWAP_INVALID_OPTION', `releaseReader takes the threadId captured when the worker started (worker.threadId is -1 once it exited), got ${String(threadId)}`);
+    }
     const owner = threadId + 1;
     let released = 0;
     for (let row = 0; row < this.geo.maxReaders; row++) {

@@ -1,8 +1,9 @@
 /**
  * Pause points inside the reader's acquire path, for deterministic race tests only: a test
  * worker installs hooks that block on an Atomics handshake so the primary can publish at an
- * exact point of the protocol. Exported as `@genswap/core/testing`; never set in production,
- * where the check costs one load of a module variable.
+ * exact point of the protocol. Never set in production, where the check costs one load of a
+ * property. The setter lives in `testing.ts`, which is neither exported nor packed: the
+ * project's race tests import it from `dist/testing.js` by path.
  */
 export interface ReaderHooks {
   /** After the first load of CURRENT_SLOT, before the pin. */
@@ -11,8 +12,5 @@ export interface ReaderHooks {
   afterPin?(slot: number): void;
 }
 
-export let readerHooks: ReaderHooks | undefined;
-
-export function setReaderHooks(hooks: ReaderHooks | undefined): void {
-  readerHooks = hooks;
-}
+/** A holder rather than a `let`: an importing module cannot assign an imported binding. */
+export const readerHooks: { current: ReaderHooks | undefined } = { current: undefined };

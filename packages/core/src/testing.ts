@@ -1,1 +1,8 @@
-export { setReaderHooks, type ReaderHooks } from './test-hooks.js';
+import { type ReaderHooks, readerHooks } from './test-hooks.js';
+
+export type { ReaderHooks };
+
+/** Installs (or, with undefined, removes) this thread's reader hooks. Race tests only; not packed. */
+export function setReaderHooks(hooks: ReaderHooks | undefined): void {
+  readerHooks.current = hooks;
+}

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { SupervisorError } from './errors.js';
-import { silentLogger } from './silent-logger.js';
-import type { ReloadRecord, ReloadTrigger, SupervisorLogger, SupervisorStatus } from './types.js';
+import { type SupervisorLogger, silentLogger } from './logger.js';
+import type { ReloadRecord, ReloadTrigger } from './reload-record.js';
+import type { SupervisorStatus } from './status.js';
 
 /** What the admin server needs of a Supervisor (any config type). */
 export interface AdminTarget {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigWatcher } from './config-watcher.js';
-import { silentLogger } from './silent-logger.js';
+import { silentLogger } from './logger.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { type FSWatcher, realpathSync, statSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SupervisorLogger } from './types.js';
+import type { SupervisorLogger } from './logger.js';
 
 export interface ConfigWatcherOptions {
   /** The files the current config was read from. */

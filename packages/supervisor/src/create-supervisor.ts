@@ -1,34 +1,72 @@
 import { createStore } from '@genswap/core';
-import { loadConfig } from '@genswap/config';
-import { resolveOptions } from './options.js';
+import { ConfigError } from '@genswap/config';
+import { importAppModule } from './app-module.js';
 import { roundMs as round } from './duration.js';
+import { type GenerationLoader, inlineLoader } from './load-generation.js';
+import { LoaderThread } from './loader-thread.js';
+import { type ResolvedOptions, type SupervisorOptions, invalidOption, resolveOptions } from './options.js';
+import { handleSignals } from './signals.js';
 import { Supervisor } from './supervisor.js';
-import type { SupervisorOptions } from './types.js';
+
+/** The loader thread imports `appModule` itself: it must be where `app` came from, or reloads would load another app. */
+async function checkSameApp<C, State>(opts: ResolvedOptions<C, State>, appModuleUrl: string): Promise<void> {
+  const { definition } = (await importAppModule(appModuleUrl, 'supervisor option appModule')).app;
+  // A bare-schema definition is wrapped afresh on each import, so compare what it is made of.
+  if (definition.schema !== opts.app.definition.schema || definition.compile !== opts.app.definition.compile) {
+    throw invalidOption(`supervisor option appModule: ${appModuleUrl} exports another app than the app option (its definition differs)`);
+  }
+}
 
 /**
  * Loads and validates the config (rejecting with the ConfigError and its located problems if
  * it is bad), publishes it as generation 1, starts the pool and checks one worker can load
- * the worker module. Rejects with GENSWAP_SUPERVISOR_INVALID_OPTION for bad options.
+ * the worker module. Generation 1 goes through the same loader as every reload. Rejects with
+ * GENSWAP_SUPERVISOR_INVALID_OPTION for bad options, GENSWAP_SUPERVISOR_MODULE for a module
+ * that cannot be resolved.
  */
 export async function createSupervisor<C, State = unknown>(options: SupervisorOptions<C, State>): Promise<Supervisor<C, State>> {
   const opts = resolveOptions(options);
   const log = opts.logger.child({ component: 'supervisor' });
   const t0 = performance.now();
-  const loaded = await loadConfig(opts.configFile, opts.app.definition, opts.load);
-  const store = createStore<C>({
-    maxReaders: Math.max(64, opts.threads * 2),
-    ...opts.store,
-    ...(opts.app.codec !== undefined ? { codec: opts.app.codec } : {}),
-  });
-  await store.publish(loaded.value as C);
-  const state = opts.app.createState?.() as State;
-  const supervisor = new Supervisor<C, State>(opts, store, loaded.files, state);
+  let loader: GenerationLoader;
+  if (opts.appModuleUrl === undefined) {
+    loader = inlineLoader(opts.configFile, opts.app, opts.load);
+  } else {
+    await checkSameApp(opts, opts.appModuleUrl);
+    loader = new LoaderThread({ moduleUrl: opts.appModuleUrl, configFile: opts.configFile, load: opts.load, nice: opts.loaderNice });
+  }
+  let supervisor: Supervisor<C, State>;
+  try {
+    const loaded = await loader.load();
+    if (!loaded.ok) throw new ConfigError(opts.configFile, loaded.problems);
+    const store = createStore<C>({
+      maxReaders: Math.max(64, opts.threads * 2),
+      ...opts.store,
+      ...(opts.app.codec !== undefined ? { codec: opts.app.codec } : {}),
+    });
+    await store.publishEncoded(loaded.bytes);
+    const state = opts.app.createState?.() as State;
+    supervisor = new Supervisor<C, State>(opts, store, loader, loaded.files, state);
+  } catch (err) {
+    await loader.close();
+    throw err;
+  }
   try {
     await supervisor.probe();
   } catch (err) {
     await supervisor.close({ drainTimeoutMs: 0 });
     throw err;
   }
-  log.info({ generation: store.generation, threads: opts.threads, configFile: opts.configFile, files: loaded.files, durationMs: round(performance.now() - t0) }, 'supervisor started');
+  if (opts.signals) {
+    // The listeners stay for the life of the process: after close(), SIGTERM exits at once.
+    handleSignals({
+      onReload: () => void supervisor.reload({ trigger: 'signal' }).catch((err: unknown) => log.warn({ err }, 'reload refused')),
+      onShutdown: async () => {
+        await supervisor.close();
+      },
+      logger: opts.logger,
+    });
+  }
+  log.info({ generation: supervisor.generation, threads: opts.threads, configFile: opts.configFile, files: supervisor.files, durationMs: round(performance.now() - t0) }, 'supervisor started');
   return supervisor;
 }

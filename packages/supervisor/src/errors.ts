@@ -13,6 +13,7 @@ export const SUPERVISOR_ERRORS = {
   GENSWAP_WORKER_NOT_WRAPPED: 'Export the handler as `export default defineWorker(handler)` from @genswap/supervisor/worker.',
   GENSWAP_WORKER_NOT_SUPERVISED: 'Load this worker module through createSupervisor (or `genswap serve --handler`); it needs the store handle in workerData.',
   GENSWAP_RELOAD_FAILED: 'An unexpected error stopped the reload before publishing; the running generation is untouched. See the message.',
+  GENSWAP_SUPERVISOR_MODULE: 'Point --schema / appModule at a compiled JavaScript module exporting an AppModule ({ definition, codec?, createState? }) as `app` or default, or `definition` by name; point --handler / worker at a compiled worker module (`export default defineWorker(...)`). Paths are resolved against the current directory.',
   GENSWAP_ADMIN_NOT_LOOPBACK: 'Bind the admin listener to a loopback address (127.0.0.1 or ::1); it can reload and expose internals.',
   GENSWAP_HTTP_LISTEN_FAILED: 'Pick another listen address or port (or stop what holds it); the message says why the socket could not be bound.',
   GENSWAP_HTTP_THREAD_FAILED: 'An HTTP thread could not start: fix the handler module named in the message (it must load and export defineWorker(handler)).',

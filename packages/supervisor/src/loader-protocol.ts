@@ -1,4 +1,5 @@
-import type { ConfigProblem, LoadOptions, LoadTimings } from '@genswap/config';
+import type { LoadOptions } from '@genswap/config';
+import type { LoadOutcome } from './load-generation.js';
 
 /** What the loader thread is started with (workerData). */
 export interface LoaderData {
@@ -14,22 +15,4 @@ export interface LoadRequest {
   readonly id: number;
 }
 
-/** One reload's config, parsed, validated, compiled and encoded with the app's codec. */
-export interface LoadedBytes {
-  readonly id: number;
-  readonly ok: true;
-  readonly bytes: Uint8Array;
-  readonly files: readonly string[];
-  readonly timings: LoadTimings & { readonly encodeMs: number };
-}
-
-export interface LoadFailed {
-  readonly id: number;
-  readonly ok: false;
-  /** Located problems of a ConfigError; absent for other failures. */
-  readonly problems?: readonly ConfigProblem[];
-  readonly code: string;
-  readonly message: string;
-}
-
-export type LoadReply = LoadedBytes | LoadFailed;
+export type LoadReply = LoadOutcome & { readonly id: number };

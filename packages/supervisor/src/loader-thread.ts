@@ -1,22 +1,22 @@
 import { Worker } from 'node:worker_threads';
-import { ConfigError } from '@genswap/config';
-import { GenswapError } from '@genswap/core';
-import { SUPERVISOR_ERRORS, SupervisorError } from './errors.js';
-import type { LoadedBytes, LoaderData, LoadReply } from './loader-protocol.js';
+import { SupervisorError } from './errors.js';
+import type { GenerationLoader, LoadOutcome } from './load-generation.js';
+import type { LoaderData, LoadReply } from './loader-protocol.js';
 
 const workerUrl = new URL('./loader-worker.js', import.meta.url);
 
 /**
- * The primary's handle on the loader thread (loader-worker.ts). `load()` resolves with the
- * encoded bytes of the config file, or rejects with the ConfigError and its located problems
- * (or an error keeping the failure's code). The thread is started on first use and started
- * again after it dies, so one crashed load does not stop later reloads.
+ * The primary's handle on the loader thread (loader-worker.ts). `load()` resolves with what
+ * loadGeneration returned in the thread: the encoded bytes, or the problems, already converted
+ * there with their own codes and fixes (passed through here unchanged). It rejects only when
+ * the thread itself fails or the supervisor closes. The thread is started on first use and
+ * started again after it dies, so one crashed load does not stop later reloads.
  */
-export class LoaderThread {
+export class LoaderThread implements GenerationLoader {
   private readonly data: LoaderData;
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (r: LoadedBytes) => void; reject: (e: unknown) => void }>();
+  private readonly waiting = new Map<number, { resolve: (r: LoadOutcome) => void; reject: (e: unknown) => void }>();
 
   constructor(data: LoaderData) {
     this.data = data;
@@ -27,10 +27,10 @@ export class LoaderThread {
     if (this.worker === undefined) this.start();
   }
 
-  load(): Promise<LoadedBytes> {
+  load(): Promise<LoadOutcome> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    return new Promise<LoadedBytes>((resolve, reject) => {
+    return new Promise<LoadOutcome>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ id });
     });
@@ -62,10 +62,7 @@ export class LoaderThread {
     const waiter = this.waiting.get(reply.id);
     if (waiter === undefined) return;
     this.waiting.delete(reply.id);
-    if (reply.ok) waiter.resolve(reply);
-    else if (reply.problems !== undefined && reply.problems.length > 0) waiter.reject(new ConfigError(this.data.configFile, reply.problems));
-    // Keeps the failure's own code (GENSWAP_VALUE_TOO_LARGE, a compile step's...), which the reload record reports.
-    else waiter.reject(new GenswapError(reply.code, reply.message, SUPERVISOR_ERRORS.GENSWAP_RELOAD_FAILED));
+    waiter.resolve(reply);
   }
 
   private failAll(err: unknown): void {

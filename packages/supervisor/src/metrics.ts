@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { HttpThreadStatus, ReloadRecord, SupervisorStatus } from './types.js';
+import type { HttpThreadStatus } from './http/http-threads.js';
+import type { ReloadRecord } from './reload-record.js';
+import type { SupervisorStatus } from './status.js';
 
 export type TaskOutcomeLabel = 'ok' | 'failed' | 'aborted' | 'lost' | 'rejected';
 

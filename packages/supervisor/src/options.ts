@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { intOption } from '@genswap/core';
+import { moduleUrl, workerModuleFile } from './app-module.js';
 import { SupervisorError } from './errors.js';
-import { silentLogger } from './silent-logger.js';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { LoadOptions } from '@genswap/config';
-import type { AppModule, StoreOptions, SupervisorLogger, SupervisorOptions } from './types.js';
-import { type ResolvedHttpLimits, resolveHttpLimits } from './http/http-limits.js';
+import { type HttpLimits, type ResolvedHttpLimits, resolveHttpLimits } from './http/http-limits.js';
 import type { ListenMode } from './http/listen-socket.js';
 
 export interface ResolvedHttpOptions {
@@ -18,6 +14,86 @@ export interface ResolvedHttpOptions {
   readonly limits: ResolvedHttpLimits;
   readonly stallTimeoutMs: number;
   readonly startTimeoutMs: number;
+}
+
+/**
+ * Serve HTTP from the worker threads themselves: every thread accepts connections on one address
+ * and runs the worker module's handler per request, on the generation current when the request
+ * arrived (an HttpTask in, an HttpResult out). The primary does nothing per request. A supervisor
+ * with this option has no task pool: run() is refused.
+ */
+export interface HttpServeOptions {
+  readonly host: string;
+  /** 0 picks a free port: read it back from supervisor.http.url. */
+  readonly port: number;
+  /** How threads share the address; default 'shared' (see ListenMode). */
+  readonly listenMode?: ListenMode;
+  readonly limits?: HttpLimits;
+  /** A thread whose event loop makes no progress this long is terminated and replaced. Default 5 000 ms. */
+  readonly stallTimeoutMs?: number;
+  /** A thread must be serving this long after it was started. Default 30 000 ms. */
+  readonly startTimeoutMs?: number;
+}
+
+import type { StoreOptions } from '@genswap/core';
+import type { AppModule } from './app-contract.js';
+import { type SupervisorLogger, silentLogger } from './logger.js';
+
+export interface WatchOptions {
+  /** Quiet time after the last change before the reload starts. Default 100 ms. */
+  readonly debounceMs?: number;
+}
+
+export interface SupervisorOptions<C = unknown, State = unknown> {
+  /** Path of the YAML config file. */
+  readonly configFile: string;
+  /** The config definition, codec and shared state (what `--schema` loads). */
+  readonly app: AppModule<C, State>;
+  /**
+   * The module `app` was imported from (path or URL). When given, reloads read, parse,
+   * validate, compile and encode the config in a loader thread that imports this module, and
+   * the primary only publishes the bytes: a big config never blocks its event loop (which
+   * serves HTTP in `genswap serve`). Without it, reloads run on the primary's thread.
+   */
+  readonly appModule?: string | URL;
+  /**
+   * How many nice steps below the primary the loader thread runs (Linux, where nice is per
+   * thread; capped at 19; 0 keeps the primary's priority; ignored elsewhere). A reload is
+   * background work: on a busy machine the threads answering requests get the CPU first and the
+   * reload waits for a gap. Default 10 (a CPU share of about a tenth against one busy thread).
+   */
+  readonly loaderNice?: number;
+  /** The worker module (compiled JS) whose default export is `defineWorker(handler)`. */
+  readonly worker: string | URL;
+  /** Worker threads (pool threads, or HTTP threads with http); fixed size. Default: os.availableParallelism(). */
+  readonly threads?: number;
+  /** Generation store options (slots, maxBytes, publishTimeoutMs...). The codec comes from the app. */
+  readonly store?: Omit<StoreOptions<C>, 'codec'>;
+  /** Config loading limits, passed to @genswap/config. */
+  readonly load?: LoadOptions;
+  readonly logger?: SupervisorLogger;
+  /** How long close() waits for in-flight tasks before terminating them. Default 10 000 ms. */
+  readonly drainTimeoutMs?: number;
+  /** Reload records kept in status(). Default 20. */
+  readonly historySize?: number;
+  /** Reload when the config file or a list file changes (directories are watched, so symlink swaps count). */
+  readonly watch?: boolean | WatchOptions;
+  /**
+   * Per-worker V8 limits; a worker exceeding them dies and is replaced. Default: the young
+   * generation capped at 8 MiB (maxYoungGenerationSizeMb), which keeps worker memory flat over
+   * thousands of reloads; limits given here are merged over that default.
+   */
+  readonly resourceLimits?: ResourceLimits;
+  /** Tasks one worker runs at once (for handlers that await I/O). Default 1. */
+  readonly concurrentTasksPerWorker?: number;
+  /**
+   * Install the signal policy of handleSignals for this supervisor: SIGHUP reloads, the first
+   * SIGTERM or SIGINT closes it (draining) and exits the process 0, a second one exits 1.
+   * Default false: an embedder that owns its signals calls handleSignals itself.
+   */
+  readonly signals?: boolean;
+  /** Serve HTTP from the threads instead of running a task pool (what `genswap serve` does). */
+  readonly http?: HttpServeOptions;
 }
 
 export interface ResolvedOptions<C, State> {
@@ -37,6 +113,7 @@ export interface ResolvedOptions<C, State> {
   readonly store: Omit<StoreOptions<C>, 'codec'> | undefined;
   readonly load: LoadOptions | undefined;
   readonly resourceLimits: ResourceLimits;
+  readonly signals: boolean;
   /** undefined: a task pool (run()); else HTTP threads. */
   readonly http: ResolvedHttpOptions | undefined;
 }
@@ -47,25 +124,16 @@ export const DEFAULT_LOADER_NICE = 10;
 /** Default cap of each worker's young generation (V8 new space), MiB. */
 export const DEFAULT_YOUNG_GENERATION_MB = 8;
 
-function invalid(message: string): SupervisorError {
+export function invalidOption(message: string): SupervisorError {
   return new SupervisorError('GENSWAP_SUPERVISOR_INVALID_OPTION', message);
 }
+const invalid = invalidOption;
 
+/** `fallback` when absent, else an integer in [min, max]. */
 function option(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  return intOption(`supervisor option ${name}`, value, fallback, min, max, invalid);
-}
-
-function appModuleUrl(module: unknown): string | undefined {
-  if (module === undefined) return undefined;
-  if (module instanceof URL) return module.href;
-  if (typeof module !== 'string' || module === '') throw invalid('supervisor option appModule must be a path or URL of the module app comes from');
-  return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? module : pathToFileURL(resolve(module)).href;
-}
-
-function workerPath(worker: unknown): string {
-  if (worker instanceof URL) return fileURLToPath(worker);
-  if (typeof worker !== 'string' || worker === '') throw invalid('supervisor option worker must be a path or file URL of the worker module');
-  return worker.startsWith('file:') ? fileURLToPath(worker) : resolve(worker);
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw invalid(`supervisor option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  return value;
 }
 
 function httpOptions(http: SupervisorOptions['http']): ResolvedHttpOptions | undefined {
@@ -91,15 +159,14 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
   if (app === null || typeof app !== 'object' || typeof app.definition?.schema !== 'object') {
     throw invalid('supervisor option app must be an AppModule: an object with definition.schema (a zod schema)');
   }
-  const workerFile = workerPath(options.worker);
-  if (!existsSync(workerFile)) throw invalid(`supervisor option worker: module ${workerFile} does not exist (workers load compiled JavaScript)`);
+  const workerFile = workerModuleFile(options.worker, 'supervisor option worker');
   let watchDebounceMs: number | undefined;
   if (options.watch === true) watchDebounceMs = 100;
   else if (typeof options.watch === 'object' && options.watch !== null) watchDebounceMs = option('watch.debounceMs', options.watch.debounceMs, 100, 0, 60_000);
   return {
     configFile: resolve(options.configFile),
     app: app as AppModule<C, State>,
-    appModuleUrl: appModuleUrl(options.appModule),
+    appModuleUrl: options.appModule === undefined ? undefined : moduleUrl(options.appModule, 'supervisor option appModule'),
     loaderNice: option('loaderNice', options.loaderNice, DEFAULT_LOADER_NICE, 0, 19),
     workerFile,
     threads: option('threads', options.threads, availableParallelism(), 1, 1024),
@@ -115,6 +182,7 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
     // by the memory-churn bench, RSS +37% from 1,000 to 10,000 reloads with heap in use flat.
     // 8 MiB bounds that at no measured cost in verdicts/s; the user's own limits win.
     resourceLimits: { maxYoungGenerationSizeMb: DEFAULT_YOUNG_GENERATION_MB, ...options.resourceLimits },
+    signals: options.signals === true,
     http: httpOptions(options.http),
   };
 }

@@ -1,5 +1,4 @@
-import { silentLogger } from './silent-logger.js';
-import type { SupervisorLogger } from './types.js';
+import { type SupervisorLogger, silentLogger } from './logger.js';
 
 export interface SignalHandlerOptions {
   /** SIGHUP. Called for every signal until shutdown starts; coalescing is the supervisor's job. */

@@ -2,29 +2,23 @@ import { EventEmitter } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { GenerationStore } from '@genswap/core';
-import { loadConfig } from '@genswap/config';
+import type { ConfigProblem } from '@genswap/config';
 import { CoalescingQueue, type RunInfo } from './coalescing-queue.js';
 import { ConfigWatcher } from './config-watcher.js';
 import { roundMs as round } from './duration.js';
 import { InFlight } from './in-flight.js';
 import { HttpThreads } from './http/http-threads.js';
 import { isEnvelope, PROBE_TASK } from './envelope.js';
-import { LoaderThread } from './loader-thread.js';
+import type { GenerationLoader } from './load-generation.js';
 import { SupervisorError, TaskFailedError } from './errors.js';
 import { SupervisorMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import { problemsOf } from './problems.js';
 import { RingBuffer } from './ring-buffer.js';
-import type {
-  ReloadRecord,
-  ReloadTrigger,
-  RunOptions,
-  SupervisorCounters,
-  SupervisorEvents,
-  SupervisorLogger,
-  SupervisorStatus,
-  TaskResult,
-} from './types.js';
+import type { SupervisorLogger } from './logger.js';
+import type { ReloadRecord, ReloadTrigger } from './reload-record.js';
+import type { SupervisorCounters, SupervisorStatus } from './status.js';
+import type { RunOptions, SupervisorEvents, TaskResult } from './supervisor-events.js';
 import { type TrackedExit, WorkerTracker } from './worker-tracker.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -49,8 +43,8 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   private readonly reloads: CoalescingQueue<ReloadRecord, ReloadTrigger>;
   private readonly history: RingBuffer<ReloadRecord>;
   private readonly watcher: ConfigWatcher | undefined;
-  /** Reloads load and encode off the primary's thread when the app module is known. */
-  private readonly loader: LoaderThread | undefined;
+  /** Loads every generation: off the primary's thread when the app module is known (LoaderThread). */
+  private readonly loader: GenerationLoader;
   private readonly counters: Mutable<SupervisorCounters> = {
     reloadRequests: 0,
     reloadsOk: 0,
@@ -71,7 +65,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   /** @internal use createSupervisor() */
   private readonly sharedState: State;
 
-  constructor(opts: ResolvedOptions<C, State>, store: GenerationStore<C>, files: readonly string[], state: State) {
+  constructor(opts: ResolvedOptions<C, State>, store: GenerationStore<C>, loader: GenerationLoader, files: readonly string[], state: State) {
     super();
     this.sharedState = state;
     this.opts = opts;
@@ -80,12 +74,11 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.currentFiles = files;
     this.log = opts.logger.child({ component: 'supervisor' });
     this.history = new RingBuffer(opts.historySize);
-    this.loader = opts.appModuleUrl === undefined ? undefined : new LoaderThread({ moduleUrl: opts.appModuleUrl, configFile: opts.configFile, load: opts.load, nice: opts.loaderNice });
-    this.loader?.warm(); // the first reload should not pay for starting a thread and importing the app
+    this.loader = loader; // generation 1 came through it too, so the thread is warm for the first reload
     this.metrics = new SupervisorMetrics(() => this.status());
     this.reloads = new CoalescingQueue(
       (info) => this.runReload(info),
-      (err, info) => this.recordReload(this.failure(info, err, new Date().toISOString(), 0), err),
+      (err, info) => this.recordReload(this.failure(info, problemsOf(err, this.configFile), new Date().toISOString(), 0), err),
     );
     this.tracker = new WorkerTracker((exit) => this.onWorkerExit(exit));
     this.pool = opts.http !== undefined ? undefined : new Piscina({
@@ -263,7 +256,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.state = 'closing';
     this.log.info({ inFlight: this.inFlight.count, drainTimeoutMs }, 'supervisor closing');
     this.watcher?.close();
-    await this.loader?.close();
+    await this.loader.close();
     this.store.close(); // a publish waiting for a free slot gives up now; readers keep working
     await this.reloads.idle();
     let drained = true;
@@ -292,8 +285,9 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.emit('reload-start', { id: info.id, requests: info.requests });
     const t0 = performance.now();
     try {
-      const loaded = await this.loadAndPublish();
-      const generation = loaded.generation;
+      const loaded = await this.loader.load();
+      if (!loaded.ok) return this.recordReload(this.failure(info, loaded.problems, startedAt, performance.now() - t0));
+      const generation = await this.store.publishEncoded(loaded.bytes);
       // Only after the publish succeeded: a failure above leaves everything as it was.
       this.currentFiles = loaded.files;
       this.watcher?.update(loaded.files);
@@ -308,27 +302,17 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
         triggers: [...new Set(info.metas)],
       });
     } catch (err) {
-      return this.recordReload(this.failure(info, err, startedAt, performance.now() - t0), err);
+      return this.recordReload(this.failure(info, problemsOf(err, this.configFile), startedAt, performance.now() - t0), err);
     }
   }
 
-  /** Phase 1 (load: read, parse, validate, compile) and phase 2 (publish) of a reload. */
-  private async loadAndPublish(): Promise<{ files: readonly string[]; generation: number }> {
-    if (this.loader !== undefined) {
-      const loaded = await this.loader.load();
-      return { files: loaded.files, generation: await this.store.publishEncoded(loaded.bytes) };
-    }
-    const loaded = await loadConfig(this.configFile, this.opts.app.definition, this.opts.load);
-    return { files: loaded.files, generation: await this.store.publish(loaded.value) };
-  }
-
-  private failure(info: RunInfo<ReloadTrigger>, err: unknown, startedAt: string, durationMs: number): ReloadRecord {
+  private failure(info: RunInfo<ReloadTrigger>, problems: readonly ConfigProblem[], startedAt: string, durationMs: number): ReloadRecord {
     return {
       ok: false,
       id: info.id,
       generation: this.store.generation,
       durationMs: round(durationMs),
-      problems: problemsOf(err, this.configFile),
+      problems,
       startedAt,
       requests: info.requests,
       triggers: [...new Set(info.metas)],

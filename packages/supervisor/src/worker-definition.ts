@@ -1,6 +1,6 @@
 import type { Codec } from '@genswap/core';
 import { SupervisorError } from './errors.js';
-import type { Handler } from './types.js';
+import type { Handler } from './worker.js';
 
 /**
  * What defineWorker() leaves on the function it returns, so one handler module serves both ways

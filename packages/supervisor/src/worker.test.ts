@@ -1,7 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { isEnvelope } from './envelope.js';
-import type { AppModule, ConfigOf, StateOf, TaskContext } from './types.js';
+import type { AppModule, ConfigOf, StateOf } from './app-contract.js';
+import type { TaskContext } from './worker.js';
 import { defineWorker, type WorkerEntry } from './worker.js';
 
 interface Config {

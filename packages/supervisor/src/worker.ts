@@ -6,11 +6,21 @@ import { threadId, workerData } from 'node:worker_threads';
 import { attachReader, type Codec, type GenerationReader, type StoreHandle } from '@genswap/core';
 import { ENVELOPE_KIND, isProbe, type TaskEnvelope, toRemoteError } from './envelope.js';
 import { SupervisorError } from './errors.js';
-import type { Handler, TaskContext } from './types.js';
 import { WORKER_DEFINITION, type WorkerDefinition } from './worker-definition.js';
-
-export type { Handler, TaskContext } from './types.js';
 export type { TaskEnvelope } from './envelope.js';
+
+/** What a worker's handler learns about the task it runs. */
+export interface TaskContext<State = unknown> {
+  /** The generation pinned for this task: the config the handler got belongs to it. */
+  readonly generation: number;
+  /** The worker thread's id. */
+  readonly threadId: number;
+  /** The app's shared state (see AppModule.createState), identical object for every task of this worker. */
+  readonly state: State;
+}
+
+/** A handler: gets the task and the config of the generation pinned when the task started. */
+export type Handler<Task, Config, Result, State = unknown> = (task: Task, config: Config, ctx: TaskContext<State>) => Result | Promise<Result>;
 
 /** What createSupervisor hands each worker through piscina's workerData. */
 export interface SupervisedWorkerData<State = unknown> {

@@ -4,6 +4,7 @@ import {
   type HttpLimits,
   type ListenMode,
   handleSignals,
+  importAppModule,
   type ReloadRecord,
   startAdminServer,
   type Supervisor,
@@ -13,7 +14,7 @@ import type { Logger } from 'pino';
 import type { HostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
 import { createLogger } from '../logger.js';
-import { loadAppModule, workerModulePath } from './app-module.js';
+import { gatewayModule } from '../gateway-modules.js';
 import { ensureDirFor, removeFiles, stateFileFor, writePidFile, writeState } from './state-file.js';
 
 export interface ServeOptions {
@@ -98,8 +99,8 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
 
 async function start(options: ServeOptions, log: Logger): Promise<Running> {
   log.info({ config: options.config }, 'serve starting');
-  const { app, url: appModule } = await loadAppModule(options.schema);
-  const worker = workerModulePath(options.handler);
+  const { app, url: appModule } = await importAppModule(options.schema ?? gatewayModule('definition'), '--schema module');
+  const worker = options.handler ?? gatewayModule('worker');
   const supervisor = await createSupervisor({
     configFile: options.config,
     app,

@@ -1,5 +1,4 @@
-import { intOption } from '@genswap/core';
-import { SupervisorError } from '../errors.js';
+import { invalidOption as invalid } from '../options.js';
 
 /**
  * Bounds of the HTTP threads: what one client, or many, can make the service hold. Every queue
@@ -55,8 +54,10 @@ const RANGES: { readonly [K in keyof HttpLimits]-?: readonly [min: number, max: 
   keepAliveTimeoutMs: [0, 3_600_000],
 };
 
-function invalid(message: string): SupervisorError {
-  return new SupervisorError('GENSWAP_SUPERVISOR_INVALID_OPTION', message);
+function intOption(label: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw invalid(`${label} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  return value;
 }
 
 export function resolveHttpLimits(limits: HttpLimits | undefined): ResolvedHttpLimits {
@@ -67,7 +68,7 @@ export function resolveHttpLimits(limits: HttpLimits | undefined): ResolvedHttpL
   const out: Record<string, number> = {};
   for (const key of Object.keys(RANGES) as (keyof HttpLimits)[]) {
     const [min, max] = RANGES[key];
-    out[key] = intOption(`supervisor option http.limits.${key}`, given[key], DEFAULT_HTTP_LIMITS[key], min, max, invalid);
+    out[key] = intOption(`supervisor option http.limits.${key}`, given[key], DEFAULT_HTTP_LIMITS[key], min, max);
   }
   if (out.headersTimeoutMs! > out.requestTimeoutMs!) {
     throw invalid('supervisor option http.limits.headersTimeoutMs must not exceed requestTimeoutMs');

@@ -10,7 +10,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { attachReader, type GenerationReader, type StoreHandle } from '@genswap/core';
 import { type WorkerDefinition, workerDefinitionOf } from '../worker-definition.js';
-import type { HttpTask } from '../types.js';
+import type { HttpTask } from '../http-contract.js';
 import type { ResolvedHttpLimits } from './http-limits.js';
 import type { ListenSpec } from './listen-socket.js';
 import { RequestGate } from './request-gate.js';

@@ -3,7 +3,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { StoreHandle } from '@genswap/core';
 import { SupervisorError } from '../errors.js';
-import type { SupervisorLogger } from '../types.js';
+import type { SupervisorLogger } from '../logger.js';
 import type { ResolvedHttpLimits } from './http-limits.js';
 import type { HttpThreadData } from './http-thread.js';
 import { bindListenSocket, type ListenMode, type ListenSocket } from './listen-socket.js';

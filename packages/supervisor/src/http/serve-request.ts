@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { HttpResult, HttpTask } from '../types.js';
+import type { HttpResult, HttpTask } from '../http-contract.js';
 
 /** Response header naming the generation that answered. */
 export const GENERATION_HEADER = 'x-genswap-generation';

@@ -1,0 +1,54 @@
+import { type LoadOptions, type LoadTimings, type ConfigProblem, loadConfig } from '@genswap/config';
+import { type Codec, CoreError, jsonCodec } from '@genswap/core';
+import type { AppModule } from './app-contract.js';
+import { problemsOf } from './problems.js';
+
+/** One generation's config, read, parsed, validated, compiled and encoded with the app's codec. */
+export interface LoadedGeneration {
+  readonly ok: true;
+  readonly bytes: Uint8Array;
+  readonly files: readonly string[];
+  readonly timings: LoadTimings & { readonly encodeMs: number };
+}
+
+/** Why it could not be loaded: every problem, converted once (see problems.ts). */
+export interface LoadFailed {
+  readonly ok: false;
+  readonly problems: readonly ConfigProblem[];
+}
+
+export type LoadOutcome = LoadedGeneration | LoadFailed;
+
+/**
+ * Phase 1 of every generation, the first one and every reload alike: load the config file
+ * and encode it. Runs in the loader thread (loader-worker.ts) when the supervisor knows the app
+ * module, else on the primary's thread; either way the primary only publishes the bytes.
+ * Never rejects: a failure comes back as its problems, with the originating code and fix.
+ */
+export async function loadGeneration(configFile: string, app: AppModule | Promise<AppModule>, load: LoadOptions | undefined): Promise<LoadOutcome> {
+  try {
+    const { definition, codec = jsonCodec as Codec<unknown> } = await app;
+    const loaded = await loadConfig(configFile, definition, load);
+    const t0 = performance.now();
+    let bytes: Uint8Array;
+    try {
+      bytes = codec.encode(loaded.value);
+    } catch (err) {
+      throw new CoreError('GENSWAP_ENCODE_FAILED', `codec ${codec.name} failed to encode the config: ${(err as Error).message}`, { cause: err });
+    }
+    return { ok: true, bytes, files: loaded.files, timings: { ...loaded.timings, encodeMs: performance.now() - t0 } };
+  } catch (err) {
+    return { ok: false, problems: problemsOf(err, configFile) };
+  }
+}
+
+/** Where generations are loaded: the loader thread (loader-thread.ts) or the primary's own thread. */
+export interface GenerationLoader {
+  load(): Promise<LoadOutcome>;
+  close(): Promise<void>;
+}
+
+/** Loads on the calling thread: for a supervisor given no appModule to import in a loader thread. */
+export function inlineLoader(configFile: string, app: AppModule, load: LoadOptions | undefined): GenerationLoader {
+  return { load: () => loadGeneration(configFile, app, load), close: async () => {} };
+}

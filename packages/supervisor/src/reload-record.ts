@@ -1,0 +1,40 @@
+import type { ConfigProblem } from '@genswap/config';
+
+/** Why a reload was asked for; shown in logs and the reload history. */
+export type ReloadTrigger = 'api' | 'signal' | 'watch' | 'admin' | 'startup';
+
+interface ReloadOutcomeBase {
+  /** Reload number, 1 for the first reload after start-up; coalesced requests share one. */
+  readonly id: number;
+  /** Milliseconds from reading the file to the publish (or to the failure). */
+  readonly durationMs: number;
+}
+
+export interface ReloadSuccess extends ReloadOutcomeBase {
+  readonly ok: true;
+  /** The generation now current. */
+  readonly generation: number;
+  /** Every file the new generation was read from (config first, then list files). */
+  readonly files: readonly string[];
+}
+
+export interface ReloadFailure extends ReloadOutcomeBase {
+  readonly ok: false;
+  /** The generation that keeps serving (unchanged by this reload). */
+  readonly generation: number;
+  /** What is wrong, each located in a file (line/column 0 when there is no position). */
+  readonly problems: readonly ConfigProblem[];
+}
+
+/** The result of `supervisor.reload()`. It never rejects for a bad config: it says so here. */
+export type ReloadOutcome = ReloadSuccess | ReloadFailure;
+
+/** One line of the reload history kept by status(). */
+export type ReloadRecord = ReloadOutcome & {
+  /** When the reload started reading the file (ISO 8601). */
+  readonly startedAt: string;
+  /** How many reload requests this one served (more than 1 when requests coalesced). */
+  readonly requests: number;
+  /** Why it was requested (every distinct trigger among the coalesced requests). */
+  readonly triggers: readonly ReloadTrigger[];
+};
