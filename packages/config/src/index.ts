@@ -7,4 +7,8 @@ export { formatPath, formatProblem } from './problems.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';
 export { splitList } from './list-file.js';
+export { ListCache } from './list-cache.js';
+export type { CachedList } from './list-cache.js';
+export { scanListBytes } from './list-scan.js';
+export type { ListEntryVisitor, ListScanProblem } from './list-scan.js';
 export { FORBIDDEN_KEYS } from './yaml-to-value.js';

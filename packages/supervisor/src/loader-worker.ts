@@ -1,6 +1,6 @@
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadConfig } from '@genswap/config';
+import { ListCache, loadConfig } from '@genswap/config';
 import { type Codec, jsonCodec } from '@genswap/core';
 import { appFromNamespace } from './app-module.js';
 import type { LoadReply, LoadRequest, LoaderData } from './loader-protocol.js';
@@ -21,7 +21,9 @@ if (process.platform === 'linux' && data.nice > 0) setPriority(0, Math.min(19, g
 const app = appFromNamespace((await import(data.moduleUrl)) as Record<string, unknown>);
 if (app === undefined) throw new Error(`module ${data.moduleUrl} exports no AppModule (expected { definition: { schema } })`);
 const codec = (app.codec ?? jsonCodec) as Codec<unknown>;
-const loadOptions = { ...data.load, blockingRead: true };
+// The thread's list cache: a list file whose bytes did not change since the last good load is
+// not compiled again (see list-cache.ts in @genswap/config).
+const loadOptions = { ...data.load, blockingRead: true, listCache: new ListCache() };
 
 async function load(id: number): Promise<LoadReply> {
   try {
