@@ -18,8 +18,8 @@ import { treeRss } from '../support/proc-tree.js';
  * peak while the reload runs and its steady value once the reload is over.
  */
 const PROBE_EVERY_MS = 5;
-/** After the new list serves, time for old workers to finish before the steady RSS is taken. */
-const SETTLE_MS = 3000;
+/** After the new list serves, time for old workers to finish before the steady RSS is taken (--quick: less). */
+let SETTLE_MS = 3000;
 
 /** `n` distinct /24 blocks in a shuffled order; `variant` changes only the last one. */
 function slash24List(n: number, variant: number): string[] {
@@ -75,6 +75,7 @@ export const scenario: Scenario = {
   async run({ quick }) {
     const entries = quick ? 20_000 : 1_000_000;
     const rounds = quick ? 1 : 5;
+    if (quick) SETTLE_MS = 300;
     const measurements: Record<string, Measurement> = {};
     const notes: string[] = [];
     const samples = new Map<AnchorKind, ReloadSample[]>();

@@ -18,6 +18,8 @@ import { existsSync } from 'node:fs';
  * one reload costs the server's whole process tree (from /proc), measured with the server idle:
  * N reloads' CPU minus the same time idle, over N.
  */
+/** After the last measured reload, time for old workers to exit and be reaped. */
+const SETTLE_MS = 1000;
 type Mode = 'no reloads' | 'reload every 1 s' | 'reload every 100 ms';
 const MODES: readonly Mode[] = ['no reloads', 'reload every 1 s', 'reload every 100 ms'];
 const intervalOf = (m: Mode): number | undefined => (m === 'reload every 1 s' ? 1000 : m === 'reload every 100 ms' ? 100 : undefined);
@@ -49,7 +51,7 @@ async function stormRun(server: AnchorServer, dir: string, mode: Mode, durationS
 /** CPU seconds one reload costs the idle server's tree: `count` reloads `gapMs` apart, minus idle. */
 async function cpuPerReload(server: AnchorServer, count: number, gapMs: number, version: { n: number }): Promise<number> {
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  await sleep(1000);
+  await sleep(gapMs * 2);
   const idle0 = treeCpuSeconds(server.pid);
   await sleep(count * gapMs);
   const idle = treeCpuSeconds(server.pid) - idle0;
@@ -59,9 +61,9 @@ async function cpuPerReload(server: AnchorServer, count: number, gapMs: number, 
     server.reload();
     await sleep(gapMs);
   }
-  await sleep(1000); // the last reload's old workers exit and are reaped
+  await sleep(SETTLE_MS); // the last reload's old workers exit and are reaped
   const busy = treeCpuSeconds(server.pid) - busy0;
-  return Math.max(0, busy - idle * ((count * gapMs + 1000) / (count * gapMs))) / count;
+  return Math.max(0, busy - idle * ((count * gapMs + SETTLE_MS) / (count * gapMs))) / count;
 }
 
 export const scenario: Scenario = {
@@ -69,10 +71,10 @@ export const scenario: Scenario = {
   title: 'the reload storm under wrk: genswap vs nginx vs HAProxy (p99 with reloads / without, errors, CPU per reload)',
   async run({ quick }) {
     const rounds = quick ? 1 : 3;
-    const durationS = quick ? 2 : 8;
+    const durationS = quick ? 1 : 8;
     const connections = 10;
     const cpuReloads = quick ? 3 : 20;
-    const cpuGapMs = 250;
+    const cpuGapMs = quick ? 100 : 250;
     const notes: string[] = [];
     const kinds: AnchorKind[] = [];
     if (!existsSync(WRK)) {
@@ -96,7 +98,7 @@ export const scenario: Scenario = {
       let server: AnchorServer | undefined;
       try {
         server = await startAnchor(kind, dir, await freePort(), { version: version.n });
-        await runWrk(server.url, dir, 1, connections); // warm-up
+        await runWrk(server.url, dir, 1, connections); // warm-up, 1 s
         for (let r = 0; r < rounds; r++) {
           for (const mode of r % 2 === 0 ? MODES : [...MODES].reverse()) {
             const key = `${kind}, ${mode}`;
