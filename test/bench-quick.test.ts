@@ -32,7 +32,7 @@ describe('pnpm bench --quick', () => {
       expect(m.samples.length).toBeGreaterThan(0);
     }
     for (const r of Object.values(report.ratios) as number[]) expect(Number.isFinite(r)).toBe(true);
-  });
+  }, 150_000); // the anchor scenarios start nginx and HAProxy as well as genswap
 
   // Pinning needs two CPUs and taskset; the report records the CPUs the bench process really had.
   const pinnable = process.platform === 'linux' && cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0;

@@ -36,6 +36,23 @@ export interface ScenarioResult {
   /** Charts the report draws as SVG (`<scenario>-<id>.svg`) and embeds in the README. */
   readonly charts?: readonly ReportChart[];
   readonly notes?: readonly string[];
+  /** The scenario's rows in the README's side-by-side table (report.ts), if it has a headline. */
+  readonly summary?: readonly SummaryRow[];
+}
+
+/**
+ * One row of the README's side-by-side table: genswap beside one alternative, figures of the
+ * same run, already formatted by the scenario (it knows its units and what "better" means).
+ */
+export interface SummaryRow {
+  /** What was measured, e.g. `reload a 1,000,000-entry deny list until it serves`. */
+  readonly measure: string;
+  readonly genswap: string;
+  /** The alternative a user would pick, e.g. `nginx geo + reload`. */
+  readonly alternative: string;
+  readonly value: string;
+  /** genswap against it, e.g. `12.3x faster`. */
+  readonly ratio: string;
 }
 
 /** A chart of a scenario; charts sharing a `group` are drawn side by side in the README. */

@@ -4,21 +4,22 @@ import { cpus as machineCpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildReport, spliceReadme } from './report.js';
+import { buildResults, buildSummary, spliceReadme } from './report.js';
 import { NODE_FLAGS, SCENARIOS } from './scenarios/index.js';
 import { hasTaskset, onCpus, parseCpuList, SERVER_CPUS_ENV } from './support/cpus.js';
 
 /**
  * `pnpm bench [scenario ...] [options]` (see USAGE): runs each scenario in its own process (so
  * one's JIT state, heap and threads cannot colour another's), writes JSON results, then
- * regenerates the README's benchmark section and SVG charts from every result in the folder.
+ * regenerates apps/bench/RESULTS.md, its SVG charts and the README's table from every result in the folder.
  * `--quick` (tiny sizes, for CI) and `--out` leave the README alone. `pnpm bench report` only
  * regenerates the section.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: pnpm bench [scenario ...] [--quick] [--out DIR] [--server-cpus LIST] [--client-cpus LIST]
        pnpm bench report
-  --quick              tiny sizes, one round: checks each scenario runs (no README change)
+  --quick              tiny sizes, one round: checks each scenario runs; JSON to
+                       node_modules/.cache/genswap/bench-quick (no README or RESULTS.md change)
   --out DIR            write the JSON results to DIR instead of apps/bench/results (no README change)
   --server-cpus LIST   run the HTTP servers under test (reload-storm) on these CPUs, e.g. 2-3
   --client-cpus LIST   run the bench process (load generator, reload driver, in-process
@@ -53,7 +54,14 @@ if (parsed.values.help) {
   process.exit(0);
 }
 const quick = parsed.values.quick;
-const outDir = parsed.values.out !== undefined ? path.resolve(parsed.values.out) : path.resolve(here, '..', 'results');
+const repoRoot = path.resolve(here, '..', '..', '..');
+// --quick never writes over the committed results: its JSON goes under node_modules/.cache.
+const outDir =
+  parsed.values.out !== undefined
+    ? path.resolve(parsed.values.out)
+    : quick
+      ? path.join(repoRoot, 'node_modules', '.cache', 'genswap', 'bench-quick')
+      : path.resolve(here, '..', 'results');
 const reportOnly = parsed.positionals[0] === 'report';
 const names = reportOnly ? [] : parsed.positionals;
 const unknown = names.filter((n) => !(n in SCENARIOS));
@@ -79,9 +87,10 @@ for (const name of reportOnly ? [] : names.length > 0 ? names : Object.keys(SCEN
 }
 const defaultOut = parsed.values.out === undefined;
 if (!quick && defaultOut) {
-  const readmePath = path.resolve(here, '..', '..', '..', 'README.md');
-  const section = buildReport(outDir, Object.keys(SCENARIOS), 'apps/bench/results');
-  writeFileSync(readmePath, spliceReadme(readFileSync(readmePath, 'utf8'), section));
-  process.stdout.write(`benchmark section of ${readmePath} regenerated\n`);
+  const resultsPath = path.resolve(here, '..', 'RESULTS.md');
+  writeFileSync(resultsPath, buildResults(outDir, Object.keys(SCENARIOS), 'results'));
+  const readmePath = path.join(repoRoot, 'README.md');
+  writeFileSync(readmePath, spliceReadme(readFileSync(readmePath, 'utf8'), buildSummary(outDir, 'apps/bench/RESULTS.md')));
+  process.stdout.write(`${resultsPath} and the benchmark table of ${readmePath} regenerated\n`);
 }
 process.exit(failed > 0 ? 1 : 0);

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioReport } from './harness.js';
-import { BEGIN, END, renderScenario, spliceReadme } from './report.js';
+import { BEGIN, buildSummary, END, renderScenario, SUMMARY_SLOTS, spliceReadme } from './report.js';
 import { measurement } from './stats.js';
 import { lineChart } from './svg.js';
 
@@ -44,6 +47,21 @@ describe('report', () => {
     const readme = `# x\n\n${BEGIN}\nold\n${END}\n\n## after\n`;
     expect(spliceReadme(readme, 'new')).toBe(`# x\n\n${BEGIN}\nnew\n${END}\n\n## after\n`);
     expect(spliceReadme('# y\n', 'new')).toBe(`# y\n\n${BEGIN}\nnew\n${END}\n`);
+  });
+
+  it('builds the README table from the scenarios\' summary rows, with a placeholder for each slot not measured yet', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'genswap-report-'));
+    try {
+      const row = { measure: 'reload a list', genswap: '100 ms', alternative: 'nginx geo + reload', value: '2000 ms', ratio: '20.0x faster' };
+      writeFileSync(path.join(dir, 'anchor-big-list.json'), JSON.stringify({ ...report, scenario: 'anchor-big-list', summary: [row] }));
+      const md = buildSummary(dir, 'apps/bench/RESULTS.md');
+      expect(md).toContain('| reload a list | 100 ms | nginx geo + reload | 2000 ms | 20.0x faster | `anchor-big-list` |');
+      expect(md).toContain('| _not measured yet_ | | node:cluster | | | `pnpm bench serve-throughput` |');
+      expect(md).toContain('Measured on: CPU X');
+      expect(md.split('\n').filter((l) => l.startsWith('| _not measured yet_'))).toHaveLength(SUMMARY_SLOTS.reduce((n, s) => n + s.alternatives.length, 0) - 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('draws one path per series through points scaled into the plot area', () => {

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { decodeText } from './decode-text.js';
 import type { Limits } from './limits.js';
+import type { ListCache } from './list-cache.js';
+import { compileListFile, type CompiledLists } from './list-compile.js';
 import { splitList } from './list-file.js';
 import { formatPath, type ProblemList } from './problems.js';
 import { readFileBoundedSync } from './read-file.js';
-import type { CompileContext, ConfigPath, ListFile } from './types.js';
+import type { CompileContext, ConfigPath, ListCompiler, ListFile } from './types.js';
 
 /** Finds the line and column of a document path in the config file. */
 export type PathLocator = (path: ConfigPath) => { line: number; column: number };
@@ -19,14 +21,18 @@ export class LoadCompileContext implements CompileContext {
   listReadMs = 0;
   listParseMs = 0;
   private readonly lists = new Map<string, ListFile | undefined>();
+  /** compileList's state for this load (what it read, compiled and may cache). */
+  readonly compiled: CompiledLists;
 
   constructor(
     readonly file: string,
     private readonly limits: Limits,
     private readonly problems: ProblemList,
     private readonly locateAt: PathLocator,
+    cache?: ListCache,
   ) {
     this.dir = path.dirname(file);
+    this.compiled = { cache, results: new Map(), used: new Map(), reused: 0 };
   }
 
   get failed(): boolean {
@@ -57,6 +63,25 @@ export class LoadCompileContext implements CompileContext {
       this.listEntries += list.entries.length;
     }
     return list;
+  }
+
+  compileList<T>(ref: string, at: ConfigPath, compiler: ListCompiler<T>): T | undefined {
+    if (typeof ref !== 'string' || ref.trim() === '') {
+      this.problemAt(at, 'a list file reference must be a non-empty path', 'GENSWAP_CONFIG_TYPE');
+      return undefined;
+    }
+    return compileListFile(this, ref, path.resolve(this.dir, ref), at, compiler, this.limits.maxListBytes, this.problems);
+  }
+
+  /** Counts a list file compileList read (once per file). */
+  noteListFile(file: string, entries: number): void {
+    if (!this.listFiles.includes(file)) this.listFiles.push(file);
+    this.listEntries += entries;
+  }
+
+  /** After a successful load: what compileList compiled or reused becomes the cache. */
+  commitListCache(): void {
+    this.compiled.cache?.commit(this.compiled.used);
   }
 
   private load(ref: string, file: string, at: ConfigPath): ListFile | undefined {

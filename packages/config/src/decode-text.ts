@@ -15,6 +15,18 @@ const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
  * other control characters.
  */
 export function decodeText(bytes: Buffer): DecodeResult {
+  const notText = notTextBytes(bytes);
+  if (notText !== undefined) return notText;
+  let text = bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return controlCharacter(text) ?? { ok: true, text };
+}
+
+/**
+ * decodeText's checks on the bytes alone (UTF-16 mark, NUL, invalid UTF-8), without decoding:
+ * what a byte-level reader (list-scan.ts) checks first, control characters being its own job.
+ */
+export function notTextBytes(bytes: Buffer): (DecodeResult & { ok: false }) | undefined {
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     return { ok: false, code: 'GENSWAP_CONFIG_NOT_UTF8', reason: 'file is UTF-16 (it starts with a UTF-16 byte order mark)', line: 1, column: 1 };
   }
@@ -25,9 +37,7 @@ export function decodeText(bytes: Buffer): DecodeResult {
     const byte = bytes[bad] ?? 0;
     return { ok: false, code: 'GENSWAP_CONFIG_NOT_UTF8', reason: `not UTF-8: invalid byte 0x${byte.toString(16).padStart(2, '0')}`, ...bytePosition(bytes, bad) };
   }
-  let text = bytes.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return controlCharacter(text) ?? { ok: true, text };
+  return undefined;
 }
 
 /** The first control character YAML and list files may not hold (NUL included), if any. */

@@ -6,3 +6,5 @@ export type { ConfigErrorCode } from './errors.js';
 export { formatPath, formatProblem } from './problems.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';
+export { ListCache } from './list-cache.js';
+export type { CachedList } from './list-cache.js';

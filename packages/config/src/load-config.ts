@@ -6,6 +6,7 @@ import { controlCharacter, decodeText } from './decode-text.js';
 import { requireDefinition } from './definition.js';
 import { ConfigError } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
+import type { ListCache } from './list-cache.js';
 import { locate } from './locate.js';
 import { parseYaml } from './parse-yaml.js';
 import { formatPath, ProblemList } from './problems.js';
@@ -55,7 +56,7 @@ export async function loadConfig(file: string, definitionOrSchema: unknown, opti
   const decoded = decodeText(read.bytes);
   const readMs = performance.now() - t0;
   if (!decoded.ok) throw new ConfigError(abs, [wholeFile(abs, decoded.reason, decoded.code, decoded.line, decoded.column)]);
-  return processText(decoded.text, abs, definition, limits, readMs, read.bytes.length);
+  return processText(decoded.text, abs, definition, limits, readMs, read.bytes.length, options?.listCache);
 }
 
 /**
@@ -72,10 +73,10 @@ export async function parseConfigText(text: string, file: string, definitionOrSc
   if (bytes > limits.maxBytes) throw new ConfigError(abs, [wholeFile(abs, `text is ${bytes} bytes, more than maxBytes (${limits.maxBytes})`, 'GENSWAP_CONFIG_TOO_LARGE')]);
   const control = controlCharacter(text);
   if (control !== undefined && !control.ok) throw new ConfigError(abs, [wholeFile(abs, control.reason, control.code, control.line, control.column)]);
-  return processText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, abs, definition, limits, 0, bytes);
+  return processText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, abs, definition, limits, 0, bytes, options?.listCache);
 }
 
-async function processText(text: string, file: string, definition: ConfigDefinition, limits: Limits, readMs: number, bytes: number): Promise<LoadedConfig<unknown>> {
+async function processText(text: string, file: string, definition: ConfigDefinition, limits: Limits, readMs: number, bytes: number, listCache?: ListCache): Promise<LoadedConfig<unknown>> {
   const problems = new ProblemList(file, limits.maxProblems);
   const fail = (cause?: unknown): ConfigError => new ConfigError(file, problems.sorted(), cause === undefined ? undefined : { cause });
   if (!/\S/.test(text)) {
@@ -132,7 +133,7 @@ async function processText(text: string, file: string, definition: ConfigDefinit
   }
   const validateMs = performance.now() - t2;
 
-  const ctx = new LoadCompileContext(file, limits, problems, (p) => at(p, 'value'));
+  const ctx = new LoadCompileContext(file, limits, problems, (p) => at(p, 'value'), listCache);
   let value: unknown = result.success ? result.data : undefined;
   let compileMs = 0;
   let cause: unknown;
@@ -150,12 +151,14 @@ async function processText(text: string, file: string, definition: ConfigDefinit
     compileMs = Math.max(0, performance.now() - t3 - ctx.listReadMs - ctx.listParseMs);
   }
   if (problems.count > 0) throw fail(cause);
+  ctx.commitListCache(); // only now: a failed load never leaves a compiled list behind
   return {
     value,
     file,
     files: [file, ...ctx.listFiles],
     bytes,
     listEntries: ctx.listEntries,
+    listsReused: ctx.compiled.reused,
     timings: { readMs: readMs + ctx.listReadMs, parseMs: parseMs + ctx.listParseMs, validateMs, compileMs },
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ListCache } from './list-cache.js';
 
 /**
  * The contract of @genswap/config. Other packages (supervisor, gateway, cli) code against
@@ -49,12 +50,49 @@ export interface CompileContext {
    * line of the list file when its content is not text (binary, not UTF-8).
    */
   readList(ref: string, path: ConfigPath): ListFile | undefined;
+  /**
+   * Reads a list file (as readList does) and compiles its bytes with `compiler`, reusing the
+   * result of the last successful load when the file's content is unchanged (LoadOptions.listCache,
+   * keyed by compiler name, path, size and SHA-256). Returns undefined when the file cannot be
+   * read or is not text (the problem is recorded); otherwise what the compiler returned. A result
+   * is cached only if its compile recorded no problem and the whole load succeeds.
+   */
+  compileList<T>(ref: string, path: ConfigPath, compiler: ListCompiler<T>): T | undefined;
   /** Records a problem at the YAML node of `path` in the config file. */
   problemAt(path: ConfigPath, message: string, code: string): void;
   /** Records a problem at entry `index` of a list file (its line; column 1). */
   problemInList(list: ListFile, index: number, message: string, code: string): void;
   /** True once any problem was recorded. */
   readonly failed: boolean;
+}
+
+/** A list file's bytes as a ListCompiler receives them: valid UTF-8, size-checked. */
+export interface RawListFile {
+  /** Absolute path (what problems name). */
+  readonly file: string;
+  readonly bytes: Buffer;
+  /**
+   * Visits every entry (the entries splitList would return, as byte ranges; see list-scan.ts).
+   * Returns false, with the problem recorded, when the file holds a control character.
+   */
+  scan(visit: (start: number, end: number, line: number, column: number) => void, from?: number, to?: number, firstLine?: number): boolean;
+  /**
+   * Counts entries a compiler found without `scan` (a fast path over the bytes of its own, which
+   * must accept only lines holding one entry and nothing scan would refuse).
+   */
+  countEntries(count: number): void;
+  /** Records a problem at line:column of this list file. */
+  problemAt(line: number, column: number, message: string, code: string): void;
+}
+
+/** Turns one list file into a compiled value (see CompileContext.compileList). */
+export interface ListCompiler<T> {
+  /**
+   * Names the compile and its version: cached results are kept per name, so two compilers
+   * never receive each other's values. Change it when the compiled form changes.
+   */
+  readonly name: string;
+  compile(list: RawListFile): T;
 }
 
 /**
@@ -88,6 +126,12 @@ export interface LoadOptions {
    * (false). List files are always read with blocking calls, from the compile step.
    */
   readonly blockingRead?: boolean;
+  /**
+   * Compiled list files kept from the last successful load with this cache (see list-cache.ts):
+   * a list whose bytes did not change is not compiled again. Without it every load compiles
+   * every list.
+   */
+  readonly listCache?: ListCache;
 }
 
 /** Where a load spent its time. List files count as read (I/O) and parse (line splitting), not compile. */
@@ -107,5 +151,7 @@ export interface LoadedConfig<C> {
   readonly bytes: number;
   /** Entries read from list files, all lists together. */
   readonly listEntries: number;
+  /** List files whose compiled form came from LoadOptions.listCache (their bytes were unchanged). */
+  readonly listsReused: number;
   readonly timings: LoadTimings;
 }

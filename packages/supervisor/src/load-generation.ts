@@ -1,4 +1,4 @@
-import { type LoadOptions, type LoadTimings, type ConfigProblem, loadConfig } from '@genswap/config';
+import { type ConfigProblem, ListCache, type LoadOptions, type LoadTimings, loadConfig } from '@genswap/config';
 import { type Codec, CoreError, jsonCodec } from '@genswap/core';
 import type { AppModule } from './app-contract.js';
 import { problemsOf } from './problems.js';
@@ -50,5 +50,7 @@ export interface GenerationLoader {
 
 /** Loads on the calling thread: for a supervisor given no appModule to import in a loader thread. */
 export function inlineLoader(configFile: string, app: AppModule, load: LoadOptions | undefined): GenerationLoader {
-  return { load: () => loadGeneration(configFile, app, load), close: async () => {} };
+  // Like the loader thread's: unchanged list files are not compiled again (list-cache.ts in @genswap/config).
+  const options: LoadOptions = { listCache: new ListCache(), ...load };
+  return { load: () => loadGeneration(configFile, app, options), close: async () => {} };
 }

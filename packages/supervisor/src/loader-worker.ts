@@ -1,5 +1,6 @@
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { ListCache } from '@genswap/config';
 import { importAppModule } from './app-module.js';
 import { loadGeneration } from './load-generation.js';
 import type { LoadReply, LoadRequest, LoaderData } from './loader-protocol.js';
@@ -21,7 +22,9 @@ if (process.platform === 'linux' && data.nice > 0) setPriority(0, Math.min(19, g
 // The same resolver as the primary's; a module that cannot be imported fails each load with its code.
 const app = importAppModule(data.moduleUrl).then(({ app }) => app);
 app.catch(() => {}); // reported by each load, not as an unhandled rejection
-const loadOptions = { ...data.load, blockingRead: true };
+// The thread's list cache: a list file whose bytes did not change since the last good load is
+// not compiled again (see list-cache.ts in @genswap/config).
+const loadOptions = { ...data.load, blockingRead: true, listCache: new ListCache() };
 
 port.on('message', (request: LoadRequest) => {
   void loadGeneration(data.configFile, app, loadOptions).then((outcome) => {

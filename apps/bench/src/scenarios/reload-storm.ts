@@ -298,6 +298,15 @@ export const scenario: Scenario = {
       measurements,
       ratios,
       targets,
+      summary: [
+        {
+          measure: `p99 under HTTP load with a reload every ${RELOAD_INTERVAL_MS} ms`,
+          genswap: `${measurements['genswap, reload every 10 ms: p99 latency']!.median.toFixed(2)} ms`,
+          alternative: 'restarting the pool',
+          value: `${measurements['restart pool, reload every 10 ms: p99 latency']!.median.toFixed(2)} ms`,
+          ratio: `${ratios['restart pool / genswap, p99 with reloads']!.toFixed(1)}x lower p99`,
+        },
+      ],
       charts: [timelineChart('genswap', last(gStorm), last(gSteady), from, to, yDomain), timelineChart('restart pool', last(rStorm), last(rSteady), from, to, yDomain)],
       notes: [
         pinned

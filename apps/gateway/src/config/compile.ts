@@ -1,23 +1,20 @@
 import type { CompileContext, ConfigPath } from '@genswap/config';
-import type { GatewayErrorCode } from '../errors.js';
 import { newCidrBounds, parseCidr } from '../ip/cidr.js';
-import type { IpRanges } from '../ip/ip-ranges.js';
-import { RangeSetBuilder } from '../ip/range-set-builder.js';
+import { type IpRanges, V4_WORDS, V6_WORDS } from '../ip/ip-ranges.js';
+import { mergeRangeSets } from '../ip/merge-ranges.js';
+import { MAX_RANGES_PER_FAMILY, RangeSetBuilder } from '../ip/range-set-builder.js';
 import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/regex-safety.js';
 import type { GatewayConfig, HeaderCondition, LimitSpec, RuleSpec } from './gateway-config.js';
+import { BAD_CIDR, cidrListCompiler, MAX_PROBLEMS_PER_LIST, TOO_MANY } from './cidr-list-compiler.js';
 import type { GatewayInput } from './schema.js';
+
+export { MAX_PROBLEMS_PER_LIST } from './cidr-list-compiler.js';
 
 /**
  * The compile step (runs in the primary, once per reload): CIDR lists and list files into
  * sorted merged tables, regexes checked, limit references resolved. Every problem is
  * recorded with its location and compiling goes on, so one reload reports them all.
  */
-
-/** Bad lines reported per list file; beyond this one summary problem stands for the rest. */
-export const MAX_PROBLEMS_PER_LIST = 20;
-
-const BAD_CIDR: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR';
-const TOO_MANY: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_TOO_MANY_RANGES';
 
 function compileRanges(ctx: CompileContext, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): IpRanges {
   const builder = new RangeSetBuilder();
@@ -31,26 +28,22 @@ function compileRanges(ctx: CompileContext, cidrs: readonly string[], cidrsPath:
       ctx.problemAt([...cidrsPath, i], 'too many ranges in this list', TOO_MANY);
     }
   });
+  // Each list file is compiled (or, unchanged since the last good load, reused) on its own,
+  // then merged with the rest: a cached million-range table is not parsed or sorted again.
+  const sets: IpRanges[] = [builder.build()];
   files.forEach((ref, i) => {
-    const list = ctx.readList(ref, [...filesPath, i]);
+    const list = ctx.compileList(ref, [...filesPath, i], cidrListCompiler);
     if (list === undefined) return;
-    let bad = 0;
-    const entries = list.entries;
-    for (let k = 0; k < entries.length; k++) {
-      const family = parseCidr(entries[k]!, bounds);
-      if (typeof family === 'string') {
-        bad++;
-        if (bad <= MAX_PROBLEMS_PER_LIST) ctx.problemInList(list, k, family, BAD_CIDR);
-      } else if (!builder.add(family, bounds) && !full) {
-        full = true;
-        ctx.problemInList(list, k, 'too many ranges: this entry and those after it do not fit', TOO_MANY);
-      }
-    }
-    if (bad > MAX_PROBLEMS_PER_LIST) {
-      ctx.problemAt([...filesPath, i], `${list.file}: ${bad - MAX_PROBLEMS_PER_LIST} more invalid entries not listed`, BAD_CIDR);
+    sets.push(list.ranges);
+    if (list.badEntries > MAX_PROBLEMS_PER_LIST) {
+      ctx.problemAt([...filesPath, i], `${ref}: ${list.badEntries - MAX_PROBLEMS_PER_LIST} more invalid entries not listed`, BAD_CIDR);
     }
   });
-  return builder.build();
+  const merged = mergeRangeSets(sets);
+  if (!full && (merged.v4.length / V4_WORDS > MAX_RANGES_PER_FAMILY || merged.v6.length / V6_WORDS > MAX_RANGES_PER_FAMILY)) {
+    ctx.problemAt(filesPath, `too many ranges: more than ${MAX_RANGES_PER_FAMILY} in one address family, all lists together`, TOO_MANY);
+  }
+  return merged;
 }
 
 function checkPattern(ctx: CompileContext, source: string | undefined, flags: string, path: ConfigPath): void {

@@ -1,15 +1,17 @@
 import { FAMILY_V4, FAMILY_V6 } from './ip-address.js';
 import { type IpRanges, V4_WORDS, V6_WORDS } from './ip-ranges.js';
+import { radixSortPairs } from './radix-sort.js';
 
 /** Most ranges one address family may hold (table offsets stay far below 2^32 bytes). */
 export const MAX_RANGES_PER_FAMILY = 2 ** 24;
 
 /**
- * Largest IPv4 count sorted with packed float keys: `first * 2^21 + index` is exact below
- * 2^53, so a native numeric sort of a Float64Array orders the ranges without a comparator
- * callback (about ten times faster for a million entries). Beyond it we sort an index array.
+ * Small IPv4 tables are sorted with packed float keys: `first * 2^21 + index` is exact below
+ * 2^53, so a native numeric sort of a Float64Array orders them without a comparator callback.
+ * Above RADIX_SORT_FROM ranges, radix-sort.ts sorts the pairs themselves.
  */
 const PACKED_SORT_LIMIT = 2 ** 21;
+const RADIX_SORT_FROM = 4096;
 
 /**
  * Collects CIDR blocks (any order, overlapping, duplicated) and builds the sorted, merged
@@ -65,29 +67,30 @@ function grow(table: Uint32Array): Uint32Array {
   return next;
 }
 
-/** Order of the IPv4 ranges by first address. */
+/** Order of the IPv4 ranges by first address (small tables; big ones are radix-sorted). */
 function orderV4(raw: Uint32Array, count: number): Uint32Array {
   const order = new Uint32Array(count);
-  if (count <= PACKED_SORT_LIMIT) {
-    const keys = new Float64Array(count);
-    for (let i = 0; i < count; i++) keys[i] = raw[i * V4_WORDS]! * PACKED_SORT_LIMIT + i;
-    keys.sort();
-    for (let i = 0; i < count; i++) order[i] = keys[i]! % PACKED_SORT_LIMIT;
-    return order;
-  }
-  for (let i = 0; i < count; i++) order[i] = i;
-  return order.sort((a, b) => raw[a * V4_WORDS]! - raw[b * V4_WORDS]!);
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) keys[i] = raw[i * V4_WORDS]! * PACKED_SORT_LIMIT + i;
+  keys.sort();
+  for (let i = 0; i < count; i++) order[i] = keys[i]! % PACKED_SORT_LIMIT;
+  return order;
 }
 
 function buildV4(raw: Uint32Array, count: number): Uint32Array {
   if (count === 0) return new Uint32Array(0);
-  const order = orderV4(raw, count);
-  const out = new Uint32Array(count * V4_WORDS);
+  // Below this a radix sort's two 64 Ki-entry histograms cost more than sorting the keys.
+  const radix = count > RADIX_SORT_FROM;
+  const sorted = radix ? radixSortPairs(raw, count) : raw;
+  const order = radix ? undefined : orderV4(raw, count);
+  // Merged in place over the sort's scratch (written never ahead of read: m <= k); never over
+  // the builder's own table, so that build() may be called again.
+  const out = radix && sorted !== raw ? sorted : new Uint32Array(count * V4_WORDS);
   let m = 0; // merged ranges written
   for (let k = 0; k < count; k++) {
-    const at = order[k]! * V4_WORDS;
-    const first = raw[at]!;
-    const last = raw[at + 1]!;
+    const at = order === undefined ? k * V4_WORDS : order[k]! * V4_WORDS;
+    const first = sorted[at]!;
+    const last = sorted[at + 1]!;
     // Numbers, not uint32 arithmetic: `lastSoFar + 1` may be 2^32 and must not wrap.
     if (m > 0 && first <= out[m * V4_WORDS - 1]! + 1) {
       if (last > out[m * V4_WORDS - 1]!) out[m * V4_WORDS - 1] = last;
@@ -97,7 +100,7 @@ function buildV4(raw: Uint32Array, count: number): Uint32Array {
       m++;
     }
   }
-  return out.slice(0, m * V4_WORDS);
+  return m * V4_WORDS === out.length ? out : out.slice(0, m * V4_WORDS);
 }
 
 function compare128(a: Uint32Array, ai: number, b: Uint32Array, bi: number): number {

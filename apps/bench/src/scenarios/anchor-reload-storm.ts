@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ANCHOR_KINDS, type AnchorKind, type AnchorServer, missing, startAnchor, WRK } from '../anchors/anchor-server.js';
+import { runWrk, type WrkResult } from '../anchors/wrk.js';
+import { type Scenario, type SummaryRow, target } from '../harness.js';
+import { type Measurement, measurement, median, round } from '../stats.js';
+import { freePort } from '../support/free-port.js';
+import { treeCpuSeconds } from '../support/proc-tree.js';
+import { existsSync } from 'node:fs';
+
+/**
+ * Anchor (b): the reload storm against the servers people reload. The same wrk load (one
+ * thread, keep-alive connections, every response checked) against genswap serve, nginx and
+ * HAProxy (anchors/anchor-server.ts; small configs, no big list), without reloads, with a reload
+ * every 1 s and every 100 ms; each reload writes a new version of the config first. Reported:
+ * p99 with reloads / without for each server, errors, inconsistent answers, and the CPU seconds
+ * one reload costs the server's whole process tree (from /proc), measured with the server idle:
+ * N reloads' CPU minus the same time idle, over N.
+ */
+/** After the last measured reload, time for old workers to exit and be reaped. */
+const SETTLE_MS = 1000;
+type Mode = 'no reloads' | 'reload every 1 s' | 'reload every 100 ms';
+const MODES: readonly Mode[] = ['no reloads', 'reload every 1 s', 'reload every 100 ms'];
+const intervalOf = (m: Mode): number | undefined => (m === 'reload every 1 s' ? 1000 : m === 'reload every 100 ms' ? 100 : undefined);
+
+interface Run {
+  readonly wrk: WrkResult;
+  readonly reloads: number;
+}
+
+async function stormRun(server: AnchorServer, dir: string, mode: Mode, durationS: number, connections: number, version: { n: number }): Promise<Run> {
+  const every = intervalOf(mode);
+  let reloads = 0;
+  const timer =
+    every === undefined
+      ? undefined
+      : setInterval(() => {
+          server.write({ version: ++version.n });
+          server.reload();
+          reloads++;
+        }, every);
+  try {
+    const wrk = await runWrk(server.url, dir, durationS, connections);
+    return { wrk, reloads };
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+  }
+}
+
+/** CPU seconds one reload costs the idle server's tree: `count` reloads `gapMs` apart, minus idle. */
+async function cpuPerReload(server: AnchorServer, count: number, gapMs: number, version: { n: number }): Promise<number> {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  await sleep(gapMs * 2);
+  const idle0 = treeCpuSeconds(server.pid);
+  await sleep(count * gapMs);
+  const idle = treeCpuSeconds(server.pid) - idle0;
+  const busy0 = treeCpuSeconds(server.pid);
+  for (let i = 0; i < count; i++) {
+    server.write({ version: ++version.n });
+    server.reload();
+    await sleep(gapMs);
+  }
+  await sleep(SETTLE_MS); // the last reload's old workers exit and are reaped
+  const busy = treeCpuSeconds(server.pid) - busy0;
+  return Math.max(0, busy - idle * ((count * gapMs + SETTLE_MS) / (count * gapMs))) / count;
+}
+
+export const scenario: Scenario = {
+  name: 'anchor-reload-storm',
+  title: 'the reload storm under wrk: genswap vs nginx vs HAProxy (p99 with reloads / without, errors, CPU per reload)',
+  async run({ quick }) {
+    const rounds = quick ? 1 : 3;
+    const durationS = quick ? 1 : 8;
+    const connections = 10;
+    const cpuReloads = quick ? 3 : 20;
+    const cpuGapMs = quick ? 100 : 250;
+    const notes: string[] = [];
+    const kinds: AnchorKind[] = [];
+    if (!existsSync(WRK)) {
+      const why = `anchor-reload-storm skipped: ${WRK} is not installed (apt-get update && apt-get install -y nginx haproxy wrk)`;
+      process.stdout.write(`${why}\n`);
+      return { params: {}, measurements: {}, ratios: {}, targets: [], notes: [why] };
+    }
+    for (const kind of ANCHOR_KINDS) {
+      const why = missing(kind);
+      if (why === undefined) kinds.push(kind);
+      else {
+        process.stdout.write(`${why}\n`);
+        notes.push(why);
+      }
+    }
+    const runs = new Map<string, Run[]>();
+    const cpu = new Map<AnchorKind, number[]>();
+    for (const kind of kinds) {
+      const dir = mkdtempSync(path.join(tmpdir(), `genswap-storm-${kind.toLowerCase()}-`));
+      const version = { n: 1 };
+      let server: AnchorServer | undefined;
+      try {
+        server = await startAnchor(kind, dir, await freePort(), { version: version.n });
+        await runWrk(server.url, dir, 1, connections); // warm-up, 1 s
+        for (let r = 0; r < rounds; r++) {
+          for (const mode of r % 2 === 0 ? MODES : [...MODES].reverse()) {
+            const key = `${kind}, ${mode}`;
+            runs.set(key, [...(runs.get(key) ?? []), await stormRun(server, dir, mode, durationS, connections, version)]);
+          }
+        }
+        cpu.set(kind, [await cpuPerReload(server, cpuReloads, cpuGapMs, version)]);
+      } finally {
+        await server?.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    const measurements: Record<string, Measurement> = {};
+    const of = (k: AnchorKind, m: Mode): Run[] => runs.get(`${k}, ${m}`) ?? [];
+    for (const k of kinds) {
+      for (const m of MODES) {
+        const list = of(k, m);
+        measurements[`${k}, ${m}: p99 latency`] = measurement('ms', list.map((x) => round(x.wrk.p99Ms, 3)));
+        measurements[`${k}, ${m}: p50 latency`] = measurement('ms', list.map((x) => round(x.wrk.p50Ms, 3)));
+        measurements[`${k}, ${m}: throughput`] = measurement('req/s', list.map((x) => round(x.wrk.perSecond, 0)));
+        measurements[`${k}, ${m}: errors`] = measurement('count', list.map((x) => x.wrk.errors));
+        measurements[`${k}, ${m}: inconsistent responses`] = measurement('count', list.map((x) => x.wrk.inconsistent));
+        if (m !== 'no reloads') measurements[`${k}, ${m}: reloads sent`] = measurement('count', list.map((x) => x.reloads));
+      }
+      measurements[`${k}: CPU per small-config reload (idle server, whole tree)`] = measurement('ms', cpu.get(k)!.map((s) => round(s * 1000, 2)));
+    }
+    const inflation = (k: AnchorKind, m: Mode): number => {
+      const steady = of(k, 'no reloads');
+      return round(median(of(k, m).map((x, i) => x.wrk.p99Ms / steady[i]!.wrk.p99Ms)), 3);
+    };
+    const ratios: Record<string, number> = {};
+    for (const k of kinds) {
+      ratios[`${k}: p99 with a reload every 1 s / without`] = inflation(k, 'reload every 1 s');
+      ratios[`${k}: p99 with a reload every 100 ms / without`] = inflation(k, 'reload every 100 ms');
+    }
+    const cpuOf = (k: AnchorKind): number => median(cpu.get(k) ?? []);
+    const targets = [];
+    const summary: SummaryRow[] = [];
+    if (kinds.includes('genswap')) {
+      const all = MODES.flatMap((m) => of('genswap', m));
+      targets.push(target('genswap: errors, all runs', all.reduce((a, x) => a + x.wrk.errors, 0), '<=', 0));
+      targets.push(target('genswap: inconsistent responses, all runs', all.reduce((a, x) => a + x.wrk.inconsistent, 0), '<=', 0));
+      for (const other of kinds.filter((k) => k !== 'genswap')) {
+        ratios[`genswap / ${other}: CPU per reload`] = round(cpuOf('genswap') / cpuOf(other), 4);
+        for (const m of ['reload every 1 s', 'reload every 100 ms'] as const) {
+          targets.push(target(`genswap p99 inflation, ${m}, minus ${other}'s`, round(inflation('genswap', m) - inflation(other, m), 3), '<=', 0));
+        }
+        summary.push({
+          measure: 'CPU per small-config reload; p99 with a reload every 100 ms / without',
+          genswap: `${(cpuOf('genswap') * 1000).toFixed(1)} ms; x${inflation('genswap', 'reload every 100 ms')}`,
+          alternative: `${other} + reload`,
+          value: `${(cpuOf(other) * 1000).toFixed(1)} ms; x${inflation(other, 'reload every 100 ms')}`,
+          ratio: `${(cpuOf(other) / Math.max(cpuOf('genswap'), 1e-6)).toFixed(1)}x less CPU per reload`,
+        });
+      }
+      if (kinds.includes('nginx')) targets.push(target('genswap / nginx: CPU per small-config reload', ratios['genswap / nginx: CPU per reload']!, '<=', 0.1));
+    }
+    notes.push(
+      `wrk 4.1: 1 thread, ${connections} keep-alive connections, ${durationS} s per run, ${rounds} rounds (modes alternate their order); it runs on the same 2 cores as the servers. Every response is checked by wrk's Lua hook: status 200 and a version marker; errors are wrk's socket errors plus non-2xx/3xx answers. p99 ratios are taken per round, then their median.`,
+      `Reloads come from a timer in the bench process (idle while wrk runs): write the next config version, then the server's own reload signal (genswap SIGHUP, nginx SIGHUP to the master, HAProxy SIGUSR2 to the master). CPU per reload: ${cpuReloads} reloads ${cpuGapMs} ms apart on the idle server, the tree's CPU (utime+stime of live processes plus what they reaped from exited workers, /proc) minus the same time idle, divided by ${cpuReloads}.`,
+    );
+    return { params: { rounds, durationS, connections, cpuReloads, cpuGapMs, loadGenerator: 'wrk 4.1 -t1 --latency' }, measurements, ratios, targets, notes, summary };
+  },
+};

@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineConfig } from './definition.js';
+import { ConfigError } from './errors.js';
+import { ListCache } from './list-cache.js';
+import { loadConfig } from './load-config.js';
+import type { ListCompiler } from './types.js';
+
+/** A compiler that records each compile, so a test sees whether the cache answered. */
+function countingCompiler(): { compiler: ListCompiler<string[]>; compiles: string[] } {
+  const compiles: string[] = [];
+  const compiler: ListCompiler<string[]> = {
+    name: 'test.words.v1',
+    compile(list) {
+      compiles.push(list.file);
+      const words: string[] = [];
+      list.scan((start, end, line, column) => {
+        const word = list.bytes.toString('utf8', start, end);
+        if (word !== word.toLowerCase()) list.problemAt(line, column, `"${word}" is not lower case`, 'GENSWAP_CONFIG_LIST_ENTRY');
+        words.push(word);
+      });
+      return words;
+    },
+  };
+  return { compiler, compiles };
+}
+
+function setup() {
+  const { compiler, compiles } = countingCompiler();
+  const definition = defineConfig({
+    schema: z.object({ words: z.string(), note: z.string().default('') }),
+    compile: (value, ctx) => ({ words: ctx.compileList(value.words, ['words'], compiler), note: value.note }),
+  });
+  return { definition, compiles };
+}
+
+describe('list cache', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'genswap-list-cache-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'app.yaml');
+  const list = path.join(dir, 'words.txt');
+
+  it('cache hit on unchanged content: a changed config beside an unchanged list does not compile the list again', async () => {
+    const { definition, compiles } = setup();
+    const listCache = new ListCache();
+    writeFileSync(list, 'alpha\n# comment\n  beta  \n');
+    writeFileSync(config, 'words: words.txt\nnote: one\n');
+    const first = await loadConfig(config, definition, { listCache });
+    writeFileSync(config, 'words: words.txt\nnote: two\n');
+    const second = await loadConfig(config, definition, { listCache });
+    expect(compiles).toEqual([list]);
+    expect(second.value.words).toEqual(['alpha', 'beta']);
+    expect(second.value.note).toBe('two');
+    expect([first.listsReused, second.listsReused]).toEqual([0, 1]);
+    expect(second.listEntries).toBe(2);
+    expect(second.files).toEqual([config, list]);
+  });
+
+  it('cache miss on changed content with the same mtime and size', async () => {
+    const { definition, compiles } = setup();
+    const listCache = new ListCache();
+    const stamp = 1_700_000_000; // whole seconds: utimes keeps them exactly
+    writeFileSync(list, 'alpha\nbeta\n');
+    utimesSync(list, stamp, stamp);
+    writeFileSync(config, 'words: words.txt\n');
+    await loadConfig(config, definition, { listCache });
+    const before = statSync(list);
+    writeFileSync(list, 'gamma\ndelta'); // 11 bytes, like the old content
+    utimesSync(list, stamp, stamp);
+    expect(statSync(list).size).toBe(before.size);
+    expect(statSync(list).mtimeMs).toBe(before.mtimeMs);
+    const loaded = await loadConfig(config, definition, { listCache });
+    expect(compiles).toHaveLength(2);
+    expect(loaded.value.words).toEqual(['gamma', 'delta']);
+    expect(loaded.listsReused).toBe(0);
+  });
+
+  it('a bad line in a changed list is still located at file:line:col, and the cache keeps the last good compile', async () => {
+    const { definition, compiles } = setup();
+    const listCache = new ListCache();
+    writeFileSync(list, 'alpha\nbeta\n');
+    writeFileSync(config, 'words: words.txt\n');
+    await loadConfig(config, definition, { listCache });
+    writeFileSync(list, 'alpha\n\n   Beta # capital\n');
+    const err = await loadConfig(config, definition, { listCache }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map((p) => `${path.basename(p.file)}:${p.line}:${p.column} ${p.code}`)).toEqual(['words.txt:3:4 GENSWAP_CONFIG_LIST_ENTRY']);
+    // Back to the good content: the result of the last good load is reused, not the failed one's.
+    writeFileSync(list, 'alpha\nbeta\n');
+    const again = await loadConfig(config, definition, { listCache });
+    expect(again.listsReused).toBe(1);
+    expect(again.value.words).toEqual(['alpha', 'beta']);
+    expect(compiles).toHaveLength(2);
+  });
+
+  it('never reuses a result from a failed load (a clean list beside a bad config)', async () => {
+    const { definition, compiles } = setup();
+    const listCache = new ListCache();
+    writeFileSync(list, 'alpha\n');
+    writeFileSync(config, 'words: words.txt\nnote: 5\n'); // a schema problem: the load fails before compile
+    await expect(loadConfig(config, definition, { listCache })).rejects.toBeInstanceOf(ConfigError);
+    writeFileSync(config, 'words: words.txt\nnotes: x\n'); // unknown key: compile runs, the load fails
+    await expect(loadConfig(config, definition, { listCache })).rejects.toBeInstanceOf(ConfigError);
+    expect(listCache.size).toBe(0);
+    writeFileSync(config, 'words: words.txt\n');
+    const loaded = await loadConfig(config, definition, { listCache });
+    expect(loaded.listsReused).toBe(0);
+    expect(compiles).toHaveLength(2); // the unknown-key load compiled it; the good load compiled it again
+  });
+
+  it('reports binary content in a list at its line and column, and drops lists the config stopped naming', async () => {
+    const { definition } = setup();
+    const listCache = new ListCache();
+    writeFileSync(list, 'alpha\nbe\u0001ta\n');
+    writeFileSync(config, 'words: words.txt\n');
+    const err = await loadConfig(config, definition, { listCache }).catch((e: unknown) => e);
+    expect((err as ConfigError).problems.map((p) => `${p.line}:${p.column} ${p.code}`)).toEqual(['2:3 GENSWAP_CONFIG_BINARY']);
+    const other = path.join(dir, 'other.txt');
+    writeFileSync(list, 'alpha\n');
+    writeFileSync(other, 'omega\n');
+    await loadConfig(config, definition, { listCache });
+    writeFileSync(config, 'words: other.txt\n');
+    await loadConfig(config, definition, { listCache });
+    expect(listCache.size).toBe(1);
+  });
+});

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { LoadCompileContext } from './compile-context.js';
+import { notTextBytes } from './decode-text.js';
+import { type CachedList, ListCache } from './list-cache.js';
+import { scanListBytes } from './list-scan.js';
+import type { ProblemList } from './problems.js';
+import { readFileBoundedSync } from './read-file.js';
+import type { ConfigPath, ListCompiler, RawListFile } from './types.js';
+
+/** What CompileContext.compileList keeps during one load. */
+export interface CompiledLists {
+  readonly cache: ListCache | undefined;
+  /** Per compiler and file: this load's result (undefined: unreadable or not text), so a list named twice is read once. */
+  readonly results: Map<string, { readonly value: unknown } | undefined>;
+  /** What a successful load commits to the cache: reused entries and clean new compiles. */
+  readonly used: Map<string, CachedList>;
+  /** Lists taken from the cache in this load. */
+  reused: number;
+}
+
+/**
+ * CompileContext.compileList: read (size-limited, blocking), hash, reuse the cached compile of
+ * the same bytes, or check they are text and compile them. Reading and hashing count as list
+ * read time; the compile as list parse time.
+ */
+export function compileListFile<T>(ctx: LoadCompileContext, ref: string, file: string, at: ConfigPath, compiler: ListCompiler<T>, maxListBytes: number, problems: ProblemList): T | undefined {
+  const state = ctx.compiled;
+  const key = ListCache.key(compiler.name, file);
+  if (state.results.has(key)) return state.results.get(key)?.value as T | undefined;
+  state.results.set(key, undefined);
+
+  const t0 = performance.now();
+  const read = readFileBoundedSync(file, maxListBytes, 'maxListBytes');
+  if (!read.ok) {
+    ctx.listReadMs += performance.now() - t0;
+    ctx.problemAt(at, `list file ${JSON.stringify(ref)} (${file}): ${read.reason}`, read.code);
+    return undefined;
+  }
+  const bytes = read.bytes;
+  // The content decides, never the mtime: a rewrite of the same size within one mtime tick is
+  // still seen. SHA-256 runs at ~1.5 GB/s with the CPU's SHA extensions (11 ms for 15 MB here).
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const t1 = performance.now();
+  ctx.listReadMs += t1 - t0;
+
+  const cached = state.cache?.lookup(key, bytes.length, sha256);
+  if (cached !== undefined) {
+    state.used.set(key, cached);
+    state.reused++;
+    state.results.set(key, { value: cached.value });
+    ctx.noteListFile(file, cached.entries);
+    return cached.value as T;
+  }
+
+  const notText = notTextBytes(bytes);
+  if (notText !== undefined) {
+    problems.add({ file, line: notText.line, column: notText.column, path: '', message: notText.reason, code: notText.code });
+    ctx.listParseMs += performance.now() - t1;
+    return undefined;
+  }
+  let entries = 0;
+  let clean = true;
+  const raw: RawListFile = {
+    file,
+    bytes,
+    scan(visit, from = 0, to = bytes.length, firstLine = 1) {
+      const problem = scanListBytes(
+        bytes,
+        (start, end, line, column) => {
+          entries++;
+          visit(start, end, line, column);
+        },
+        from,
+        to,
+        firstLine,
+      );
+      if (problem === undefined) return true;
+      clean = false;
+      problems.add({ file, line: problem.line, column: problem.column, path: '', message: problem.message, code: problem.code });
+      return false;
+    },
+    countEntries(count) {
+      entries += count;
+    },
+    problemAt(line, column, message, code) {
+      clean = false;
+      problems.add({ file, line, column, path: '', message, code });
+    },
+  };
+  const value = compiler.compile(raw);
+  ctx.listParseMs += performance.now() - t1;
+  ctx.noteListFile(file, entries);
+  state.results.set(key, { value });
+  // A compile that found problems is never cached: its result must not outlive this load.
+  if (clean) state.used.set(key, { size: bytes.length, sha256, entries, value });
+  return value;
+}
