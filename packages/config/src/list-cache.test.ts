@@ -126,4 +126,34 @@ describe('list cache', () => {
     await loadConfig(config, definition, { listCache });
     expect(listCache.size).toBe(1);
   });
+
+  it('an unchanged file identity skips the read; a same-size rewrite with its mtime put back is read again and recompiled', async () => {
+    const { definition, compiles } = setup();
+    const listCache = new ListCache({ racyMarginNs: 0n });
+    writeFileSync(list, 'gamma\ndelta\n');
+    writeFileSync(config, 'words: words.txt\nnote: one\n');
+    await loadConfig(config, definition, { listCache });
+    const second = await loadConfig(config, definition, { listCache });
+    expect(listCache.unchangedHits).toBe(1);
+    expect(second.value.words).toEqual(['gamma', 'delta']);
+    const before = statSync(list);
+    writeFileSync(list, 'gamma\nDELTA\n'); // same size
+    utimesSync(list, before.atime, before.mtime); // mtime put back: only ctime tells
+    await expect(loadConfig(config, definition, { listCache })).rejects.toBeInstanceOf(ConfigError);
+    expect(listCache.unchangedHits).toBe(1);
+    expect(compiles).toEqual([list, list]);
+  });
+
+  it('a file written within the racy margin of its hash is hashed again on the next load, not trusted on identity', async () => {
+    const { definition } = setup();
+    const listCache = new ListCache(); // the real 1 s margin
+    writeFileSync(list, 'epsilon\n');
+    writeFileSync(config, 'words: words.txt\nnote: one\n');
+    await loadConfig(config, definition, { listCache });
+    const writtenMs = statSync(list).ctimeMs;
+    const again = await loadConfig(config, definition, { listCache });
+    expect(again.listsReused).toBe(1); // the content hash still reuses the compile
+    // Only meaningful while the write is younger than the margin (always, short of a stalled machine).
+    if (Date.now() - writtenMs < 900) expect(listCache.unchangedHits).toBe(0);
+  });
 });

@@ -7,7 +7,14 @@
  * handed to loadConfig as LoadOptions.listCache. Rules:
  * - An entry is keyed by the compiler's name and the file's absolute path, and is valid for one
  *   content: its byte size and SHA-256. A file rewritten with other bytes of the same size and
- *   the same mtime is a miss; mtime is never consulted.
+ *   the same mtime is a miss: mtime alone never decides.
+ * - Reading and hashing a big list costs tens of milliseconds per reload, so an entry also keeps
+ *   the file's identity as stat saw it before the read (device, inode, size, mtime and ctime in
+ *   ns) and when its bytes were last hashed. A later load that finds the very same identity skips
+ *   the read, but only when the file's ctime is more than RACY_MARGIN_NS older than that hash
+ *   (git's "racily clean" rule): ctime moves on every write and cannot be set back by utimes, and
+ *   the margin covers writes that land within one coarse filesystem timestamp tick of the read,
+ *   which are hashed again until the file has been quiet for a second.
  * - Only a load that succeeded writes to the cache (commit): a compile that reported problems,
  *   or a load that failed for any other reason, leaves it as the last good load left it. So a
  *   cached value is always one that a good generation was built from.
@@ -16,7 +23,26 @@
  * - Cached values are shared between loads and must not be mutated by the compile step that
  *   receives them (the gateway's range tables are only read and copied).
  */
+/** A file's identity as stat saw it (bigint fields, ns times). */
+export interface FileIdentity {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+}
+
+/** A cached entry is trusted on identity alone only when the file's ctime is this much older than its last hash. */
+export const RACY_MARGIN_NS = 1_000_000_000n;
+
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
 export interface CachedList {
+  /** The file's identity taken before the bytes were read, and when they were hashed (ns since the epoch). */
+  readonly identity?: FileIdentity;
+  readonly hashedAtNs?: bigint;
   readonly size: number;
   /** SHA-256 of the bytes, hex. */
   readonly sha256: string;
@@ -30,6 +56,14 @@ export class ListCache {
   /** Lookups answered from the cache / compiled afresh, since the cache was made. */
   hits = 0;
   misses = 0;
+  /** Hits answered from the file's identity alone, without reading it (lookupUnchanged). */
+  unchangedHits = 0;
+  private readonly racyMarginNs: bigint;
+
+  /** `racyMarginNs`: see RACY_MARGIN_NS (tests shrink it instead of waiting a second). */
+  constructor(options: { racyMarginNs?: bigint } = {}) {
+    this.racyMarginNs = options.racyMarginNs ?? RACY_MARGIN_NS;
+  }
 
   static key(compiler: string, file: string): string {
     return `${compiler}\u0000${file}`;
@@ -44,6 +78,20 @@ export class ListCache {
     }
     this.misses++;
     return undefined;
+  }
+
+  /**
+   * The cached list for `key` when the file still has the identity it had when its bytes were
+   * hashed, and was not written within RACY_MARGIN_NS of that hash (then its content needs no
+   * second look).
+   */
+  lookupUnchanged(key: string, identity: FileIdentity): CachedList | undefined {
+    const cached = this.lists.get(key);
+    if (cached?.identity === undefined || cached.hashedAtNs === undefined) return undefined;
+    if (!sameIdentity(cached.identity, identity) || identity.ctimeNs + this.racyMarginNs >= cached.hashedAtNs) return undefined;
+    this.hits++;
+    this.unchangedHits++;
+    return cached;
   }
 
   /** After a successful load: the lists it used become the cache's whole contents. */
