@@ -7,6 +7,7 @@ import { LoaderThread } from './loader-thread.js';
 import { type ResolvedOptions, type SupervisorOptions, invalidOption, resolveOptions } from './options.js';
 import { handleSignals } from './signals.js';
 import { Supervisor } from './supervisor.js';
+import { GenerationLabels } from './generation-labels.js';
 
 /** The loader thread imports `appModule` itself: it must be where `app` came from, or reloads would load another app. */
 async function checkSameApp<C, State>(opts: ResolvedOptions<C, State>, appModuleUrl: string): Promise<void> {
@@ -30,23 +31,25 @@ export async function createSupervisor<C, State = unknown>(options: SupervisorOp
   const t0 = performance.now();
   let loader: GenerationLoader;
   if (opts.appModuleUrl === undefined) {
-    loader = inlineLoader(opts.configFile, opts.app, opts.load);
+    loader = inlineLoader(opts.app, opts.load);
   } else {
     await checkSameApp(opts, opts.appModuleUrl);
-    loader = new LoaderThread({ moduleUrl: opts.appModuleUrl, configFile: opts.configFile, load: opts.load, nice: opts.loaderNice });
+    loader = new LoaderThread({ moduleUrl: opts.appModuleUrl, load: opts.load, nice: opts.loaderNice });
   }
   let supervisor: Supervisor<C, State>;
   try {
-    const loaded = await loader.load();
+    const loaded = await loader.load(opts.configFile);
     if (!loaded.ok) throw new ConfigError(opts.configFile, loaded.problems);
     const store = createStore<C>({
       maxReaders: Math.max(64, opts.threads * 2),
       ...opts.store,
       ...(opts.app.codec !== undefined ? { codec: opts.app.codec } : {}),
     });
+    const labels = new GenerationLabels();
+    labels.set(1, opts.configRevision); // L1: before generation 1 is published
     await store.publishEncoded(loaded.bytes);
     const state = opts.app.createState?.() as State;
-    supervisor = new Supervisor<C, State>(opts, store, loader, loaded.files, state);
+    supervisor = new Supervisor<C, State>(opts, store, loader, loaded.files, state, labels);
   } catch (err) {
     await loader.close();
     throw err;

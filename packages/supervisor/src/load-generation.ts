@@ -44,13 +44,14 @@ export async function loadGeneration(configFile: string, app: AppModule | Promis
 
 /** Where generations are loaded: the loader thread (loader-thread.ts) or the primary's own thread. */
 export interface GenerationLoader {
-  load(): Promise<LoadOutcome>;
+  /** Loads `configFile`: the supervisor's current source, or the one a reload names (reload({ from })). */
+  load(configFile: string): Promise<LoadOutcome>;
   close(): Promise<void>;
 }
 
 /** Loads on the calling thread: for a supervisor given no appModule to import in a loader thread. */
-export function inlineLoader(configFile: string, app: AppModule, load: LoadOptions | undefined): GenerationLoader {
+export function inlineLoader(app: AppModule, load: LoadOptions | undefined): GenerationLoader {
   // Like the loader thread's: unchanged list files are not compiled again (list-cache.ts in @genswap/config).
   const options: LoadOptions = { listCache: new ListCache(), ...load };
-  return { load: () => loadGeneration(configFile, app, options), close: async () => {} };
+  return { load: (configFile) => loadGeneration(configFile, app, options), close: async () => {} };
 }

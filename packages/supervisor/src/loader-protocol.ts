@@ -5,7 +5,6 @@ import type { LoadOutcome } from './load-generation.js';
 export interface LoaderData {
   /** URL of the module the AppModule is imported from. */
   readonly moduleUrl: string;
-  readonly configFile: string;
   readonly load: LoadOptions | undefined;
   /** Nice steps below the thread that starts it (Linux only). */
   readonly nice: number;
@@ -13,6 +12,7 @@ export interface LoaderData {
 
 export interface LoadRequest {
   readonly id: number;
+  readonly configFile: string;
 }
 
 export type LoadReply = LoadOutcome & { readonly id: number };

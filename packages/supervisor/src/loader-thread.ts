@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { SupervisorError } from './errors.js';
 import type { GenerationLoader, LoadOutcome } from './load-generation.js';
-import type { LoaderData, LoadReply } from './loader-protocol.js';
+import type { LoaderData, LoadReply, LoadRequest } from './loader-protocol.js';
 
 const workerUrl = new URL('./loader-worker.js', import.meta.url);
 
@@ -27,12 +27,12 @@ export class LoaderThread implements GenerationLoader {
     if (this.worker === undefined) this.start();
   }
 
-  load(): Promise<LoadOutcome> {
+  load(configFile: string): Promise<LoadOutcome> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise<LoadOutcome>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id });
+      worker.postMessage({ id, configFile } satisfies LoadRequest);
     });
   }
 

@@ -27,7 +27,7 @@ app.catch(() => {}); // reported by each load, not as an unhandled rejection
 const loadOptions = { ...data.load, blockingRead: true, listCache: new ListCache() };
 
 port.on('message', (request: LoadRequest) => {
-  void loadGeneration(data.configFile, app, loadOptions).then((outcome) => {
+  void loadGeneration(request.configFile, app, loadOptions).then((outcome) => {
     if (!outcome.ok) return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
     // Transferred, not copied, when the codec handed over a whole plain buffer.
     const { bytes } = outcome;

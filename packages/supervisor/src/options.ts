@@ -94,6 +94,12 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
   readonly signals?: boolean;
   /** Serve HTTP from the threads instead of running a task pool (what `genswap serve` does). */
   readonly http?: HttpServeOptions;
+  /**
+   * The revision configFile carries, when a config source versions it (a fleet revision):
+   * generation 1 is labeled with it, and answers name it (x-genswap-fleet-revision). Later
+   * revisions come with reload({ from }). Default 0: none.
+   */
+  readonly configRevision?: number;
 }
 
 export interface ResolvedOptions<C, State> {
@@ -116,6 +122,7 @@ export interface ResolvedOptions<C, State> {
   readonly signals: boolean;
   /** undefined: a task pool (run()); else HTTP threads. */
   readonly http: ResolvedHttpOptions | undefined;
+  readonly configRevision: number;
 }
 
 /** Default nice steps of the loader thread below the primary. */
@@ -184,5 +191,6 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
     resourceLimits: { maxYoungGenerationSizeMb: DEFAULT_YOUNG_GENERATION_MB, ...options.resourceLimits },
     signals: options.signals === true,
     http: httpOptions(options.http),
+    configRevision: option('configRevision', options.configRevision, 0, 0, 2 ** 31 - 1),
   };
 }

@@ -1,7 +1,19 @@
 import type { ConfigProblem } from '@genswap/config';
 
 /** Why a reload was asked for; shown in logs and the reload history. */
-export type ReloadTrigger = 'api' | 'signal' | 'watch' | 'admin' | 'startup';
+export type ReloadTrigger = 'api' | 'signal' | 'watch' | 'admin' | 'startup' | 'fleet';
+
+/**
+ * Where a reload reads its config, when not from the supervisor's current config file: a config
+ * source (fleet mode) materializes each revision in a directory of its own and names it here.
+ * On success it becomes the supervisor's config file (what SIGHUP re-reads); on failure the
+ * previous one stays.
+ */
+export interface ReloadSource {
+  readonly configFile: string;
+  /** The revision it carries (a fleet revision), labeling the generation; 0 or absent: none. */
+  readonly revision?: number;
+}
 
 interface ReloadOutcomeBase {
   /** Reload number, 1 for the first reload after start-up; coalesced requests share one. */
@@ -16,6 +28,8 @@ export interface ReloadSuccess extends ReloadOutcomeBase {
   readonly generation: number;
   /** Every file the new generation was read from (config first, then list files). */
   readonly files: readonly string[];
+  /** The revision of the config source it was read from (fleet mode), when it has one. */
+  readonly revision?: number;
 }
 
 export interface ReloadFailure extends ReloadOutcomeBase {

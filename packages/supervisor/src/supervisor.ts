@@ -16,12 +16,21 @@ import type { ResolvedOptions } from './options.js';
 import { problemsOf } from './problems.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { SupervisorLogger } from './logger.js';
-import type { ReloadRecord, ReloadTrigger } from './reload-record.js';
+import type { ReloadRecord, ReloadSource, ReloadTrigger } from './reload-record.js';
+import type { GenerationLabels } from './generation-labels.js';
+
+/** One reload request: why, and (from a config source) which file and revision to read. */
+interface ReloadRequest {
+  readonly trigger: ReloadTrigger;
+  readonly from: ReloadSource | undefined;
+}
 import type { SupervisorCounters, SupervisorStatus } from './status.js';
 import type { RunOptions, SupervisorEvents, TaskResult } from './supervisor-events.js';
 import { type TrackedExit, WorkerTracker } from './worker-tracker.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const triggersOf = (info: RunInfo<ReloadRequest>): ReloadTrigger[] => [...new Set(info.metas.map((m) => m.trigger))];
 
 
 /**
@@ -30,7 +39,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * reloads are serialized and coalesced; a failed reload changes nothing that runs.
  */
 export class Supervisor<C = unknown, State = unknown> extends EventEmitter<SupervisorEvents> {
-  readonly configFile: string;
   readonly store: GenerationStore<C>;
   readonly metrics: SupervisorMetrics;
 
@@ -40,7 +48,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   private readonly pool: Piscina | undefined;
   private httpThreads: HttpThreads | undefined;
   private readonly tracker: WorkerTracker;
-  private readonly reloads: CoalescingQueue<ReloadRecord, ReloadTrigger>;
+  private readonly reloads: CoalescingQueue<ReloadRecord, ReloadRequest>;
   private readonly history: RingBuffer<ReloadRecord>;
   private readonly watcher: ConfigWatcher | undefined;
   /** Loads every generation: off the primary's thread when the app module is known (LoaderThread). */
@@ -58,6 +66,10 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   };
   private readonly startedAt = new Date();
   private currentFiles: readonly string[];
+  /** The config file of the current generation (reloads without `from` read it) and its revision. */
+  private source: Required<ReloadSource>;
+  /** Generation -> revision, read by the HTTP threads (generation-labels.ts). */
+  private readonly labels: GenerationLabels;
   private state: SupervisorStatus['state'] = 'running';
   private readonly inFlight = new InFlight();
   private closing: Promise<boolean> | undefined;
@@ -65,11 +77,12 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   /** @internal use createSupervisor() */
   private readonly sharedState: State;
 
-  constructor(opts: ResolvedOptions<C, State>, store: GenerationStore<C>, loader: GenerationLoader, files: readonly string[], state: State) {
+  constructor(opts: ResolvedOptions<C, State>, store: GenerationStore<C>, loader: GenerationLoader, files: readonly string[], state: State, labels: GenerationLabels) {
     super();
     this.sharedState = state;
     this.opts = opts;
-    this.configFile = opts.configFile;
+    this.source = { configFile: opts.configFile, revision: opts.configRevision };
+    this.labels = labels;
     this.store = store;
     this.currentFiles = files;
     this.log = opts.logger.child({ component: 'supervisor' });
@@ -110,6 +123,16 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
               if (this.state === 'running') void this.reload({ trigger: 'watch' });
             },
           });
+  }
+
+  /** The config file the current generation was read from; reloads read it again unless told otherwise. */
+  get configFile(): string {
+    return this.source.configFile;
+  }
+
+  /** The revision of the current generation's config source (fleet mode), 0 for none. */
+  get revision(): number {
+    return this.source.revision;
   }
 
   /** The generation new tasks get. */
@@ -176,13 +199,13 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
    * file when it starts, so the latest file wins) and all get its outcome. Rejects only when
    * the supervisor is closing or closed.
    */
-  reload(options: { trigger?: ReloadTrigger } = {}): Promise<ReloadRecord> {
+  reload(options: { trigger?: ReloadTrigger; from?: ReloadSource } = {}): Promise<ReloadRecord> {
     if (this.state !== 'running') {
       return Promise.reject(new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', `reload refused: the supervisor is ${this.state}`));
     }
     this.counters.reloadRequests++;
     this.metrics.reloadRequested();
-    return this.reloads.request(options.trigger ?? 'api');
+    return this.reloads.request({ trigger: options.trigger ?? 'api', from: options.from });
   }
 
   status(): SupervisorStatus {
@@ -238,6 +261,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
         startTimeoutMs: http.startTimeoutMs,
         moduleUrl: pathToFileURL(this.opts.workerFile).href,
         storeHandle: this.store.handle,
+        labels: this.labels.buffer,
         state: this.sharedState,
         resourceLimits: this.opts.resourceLimits,
         logger: this.opts.logger,
@@ -279,16 +303,21 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.metrics.taskDone(label);
   }
 
-  private async runReload(info: RunInfo<ReloadTrigger>): Promise<ReloadRecord> {
+  private async runReload(info: RunInfo<ReloadRequest>): Promise<ReloadRecord> {
     const startedAt = new Date().toISOString();
     // Synchronous, before the file is read: `genswap reload --pid-file` relies on this order.
     this.emit('reload-start', { id: info.id, requests: info.requests });
     const t0 = performance.now();
+    // The newest source named by the coalesced requests; none named: the current one again.
+    const named = info.metas.findLast((m) => m.from !== undefined)?.from;
+    const source: Required<ReloadSource> = named === undefined ? this.source : { configFile: named.configFile, revision: named.revision ?? 0 };
     try {
-      const loaded = await this.loader.load();
+      const loaded = await this.loader.load(source.configFile);
       if (!loaded.ok) return this.recordReload(this.failure(info, loaded.problems, startedAt, performance.now() - t0));
+      this.labels.set(this.store.generation + 1, source.revision); // L1: before the publish
       const generation = await this.store.publishEncoded(loaded.bytes);
       // Only after the publish succeeded: a failure above leaves everything as it was.
+      this.source = source;
       this.currentFiles = loaded.files;
       this.watcher?.update(loaded.files);
       return this.recordReload({
@@ -297,16 +326,17 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
         generation,
         durationMs: round(performance.now() - t0),
         files: loaded.files,
+        ...(source.revision > 0 ? { revision: source.revision } : {}),
         startedAt,
         requests: info.requests,
-        triggers: [...new Set(info.metas)],
+        triggers: triggersOf(info),
       });
     } catch (err) {
-      return this.recordReload(this.failure(info, problemsOf(err, this.configFile), startedAt, performance.now() - t0), err);
+      return this.recordReload(this.failure(info, problemsOf(err, source.configFile), startedAt, performance.now() - t0), err);
     }
   }
 
-  private failure(info: RunInfo<ReloadTrigger>, problems: readonly ConfigProblem[], startedAt: string, durationMs: number): ReloadRecord {
+  private failure(info: RunInfo<ReloadRequest>, problems: readonly ConfigProblem[], startedAt: string, durationMs: number): ReloadRecord {
     return {
       ok: false,
       id: info.id,
@@ -315,7 +345,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       problems,
       startedAt,
       requests: info.requests,
-      triggers: [...new Set(info.metas)],
+      triggers: triggersOf(info),
     };
   }
 

@@ -14,12 +14,14 @@ import type { HttpTask } from '../http-contract.js';
 import type { ResolvedHttpLimits } from './http-limits.js';
 import type { ListenSpec } from './listen-socket.js';
 import { RequestGate } from './request-gate.js';
+import { GenerationLabels } from '../generation-labels.js';
 import { isHttpResult, socketFd, taskOf, writeAnswer } from './serve-request.js';
 import { SeatRow, STATE_DRAINING, STATE_SERVING } from './thread-board.js';
 import type { ThreadMessage, PrimaryMessage } from './thread-messages.js';
 
 export interface HttpThreadData {
   readonly handle: StoreHandle;
+  readonly labels: SharedArrayBuffer;
   readonly state: unknown;
   readonly moduleUrl: string;
   readonly board: SharedArrayBuffer;
@@ -35,6 +37,7 @@ const data = workerData as HttpThreadData;
 const port = parentPort!;
 const row = new SeatRow(data.board, data.seat);
 const limits = data.limits;
+const labels = new GenerationLabels(data.labels);
 
 function post(message: ThreadMessage): void {
   port.postMessage(message);
@@ -97,7 +100,7 @@ function publish(): void {
 
 function refuse(res: ServerResponse, status: number, why: string, generation: number): void {
   refused++;
-  writeAnswer(res, status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'retry-after': '1' } : {}) }, `${why}\n`, generation, threadId, true);
+  writeAnswer(res, status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'retry-after': '1' } : {}) }, `${why}\n`, generation, threadId, true, labels.revisionOf(generation));
 }
 
 function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
@@ -105,14 +108,14 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
   const fail = (res: ServerResponse, err: unknown, generation: number, req: IncomingMessage): void => {
     failed++;
     log('error', { err: errorFields(err), method: req.method, url: req.url, generation, threadId }, 'request failed');
-    writeAnswer(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'handler failed\n', generation, threadId, draining);
+    writeAnswer(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'handler failed\n', generation, threadId, draining, labels.revisionOf(generation));
   };
   const answer = (res: ServerResponse, result: unknown, generation: number, req: IncomingMessage): void => {
     if (!isHttpResult(result)) {
       fail(res, new Error('handler returned no valid HttpResult { status, headers?, body? }'), generation, req);
       return;
     }
-    writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining);
+    writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining, labels.revisionOf(generation));
   };
 
   /** acquire -> handler -> release, all in this thread; the answer goes out after the release. */

@@ -29,6 +29,8 @@ export interface HttpThreadsOptions {
   readonly startTimeoutMs: number;
   readonly moduleUrl: string;
   readonly storeHandle: StoreHandle;
+  /** Generation -> config revision (generation-labels.ts), for x-genswap-fleet-revision. */
+  readonly labels: SharedArrayBuffer;
   readonly state: unknown;
   readonly resourceLimits: ResourceLimits;
   readonly logger: SupervisorLogger;
@@ -208,6 +210,7 @@ export class HttpThreads {
     seat.stalled = false;
     const workerData: HttpThreadData = {
       handle: this.opts.storeHandle,
+      labels: this.opts.labels,
       state: this.opts.state,
       moduleUrl: this.opts.moduleUrl,
       board: this.board,

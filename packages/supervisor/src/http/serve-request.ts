@@ -4,6 +4,8 @@ import type { HttpResult, HttpTask } from '../http-contract.js';
 
 /** Response header naming the generation that answered. */
 export const GENERATION_HEADER = 'x-genswap-generation';
+/** Response header naming the fleet revision of the config that answered (fleet mode only). */
+export const FLEET_REVISION_HEADER = 'x-genswap-fleet-revision';
 /** Response header naming the thread that answered. */
 export const THREAD_HEADER = 'x-genswap-thread';
 
@@ -49,10 +51,10 @@ export function isHttpResult(value: unknown): value is HttpResult {
 }
 
 /** Headers serve sets itself: a handler's copy of one is dropped, never sent twice. */
-const OWN_HEADERS = new Set([GENERATION_HEADER, THREAD_HEADER, 'content-length', 'connection', 'transfer-encoding']);
+const OWN_HEADERS = new Set([GENERATION_HEADER, FLEET_REVISION_HEADER, THREAD_HEADER, 'content-length', 'connection', 'transfer-encoding']);
 
-/** Writes a handler's answer (or one of serve's own) with the generation and thread headers. */
-export function writeAnswer(res: ServerResponse, status: number, headers: Readonly<Record<string, string>> | undefined, body: string, generation: number, threadId: number, close: boolean): void {
+/** Writes a handler's answer (or one of serve's own) with the generation and thread headers (and the fleet revision, when not 0). */
+export function writeAnswer(res: ServerResponse, status: number, headers: Readonly<Record<string, string>> | undefined, body: string, generation: number, threadId: number, close: boolean, revision = 0): void {
   if (res.destroyed || res.headersSent) return;
   const flat: string[] = [];
   if (headers !== undefined) {
@@ -61,7 +63,9 @@ export function writeAnswer(res: ServerResponse, status: number, headers: Readon
       if (typeof value === 'string' && !OWN_HEADERS.has(name.toLowerCase())) flat.push(name, value);
     }
   }
-  flat.push(GENERATION_HEADER, String(generation), THREAD_HEADER, String(threadId), 'content-length', String(Buffer.byteLength(body)));
+  flat.push(GENERATION_HEADER, String(generation));
+  if (revision > 0) flat.push(FLEET_REVISION_HEADER, String(revision));
+  flat.push(THREAD_HEADER, String(threadId), 'content-length', String(Buffer.byteLength(body)));
   if (close) flat.push('connection', 'close');
   res.writeHead(status, flat);
   res.end(body);
