@@ -6,10 +6,16 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line itself is wrong (unknown option, missing argument). */
 export const EXIT_USAGE = 2;
+/** Someone else changed it first (a concurrent `fleet publish`): look, then try again. */
+export const EXIT_CONFLICT = 3;
 
 /** Exit status for an error that escaped a command. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof GenswapError) return err.code.startsWith('GENSWAP_USAGE') ? EXIT_USAGE : EXIT_FAILURE;
+  if (err instanceof GenswapError) {
+    if (err.code.startsWith('GENSWAP_USAGE')) return EXIT_USAGE;
+    if (err.code === 'GENSWAP_FLEET_CONFLICT') return EXIT_CONFLICT;
+    return EXIT_FAILURE;
+  }
   return EXIT_FAILURE;
 }
 

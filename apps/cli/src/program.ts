@@ -4,6 +4,7 @@ import { reloadCommand } from './commands/reload.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
+import { fleetCommand } from './commands/fleet.js';
 import { genswapCommand } from './command.js';
 
 /**
@@ -17,5 +18,6 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(reloadCommand(io));
   program.addCommand(statusCommand(io));
   program.addCommand(validateCommand(io));
+  program.addCommand(fleetCommand(io));
   return program;
 }

@@ -6,7 +6,6 @@
  *   P/chunks/<sha256>       content-addressed pieces of config and list files (each < 1 MiB)
  *   P/instances/<id>        each live instance's report, under its lease (gone when it dies)
  *   P/members/<id>          the same report without a lease: what `fleet status` shows as GONE
- *   P/rollout               the staged rollout in progress, if any (canary set, released, halted)
  */
 export interface FleetKeys {
   readonly prefix: string;
@@ -18,7 +17,6 @@ export interface FleetKeys {
   instance(id: string): string;
   readonly members: string;
   member(id: string): string;
-  readonly rollout: string;
 }
 
 export function fleetKeys(prefix: string): FleetKeys {
@@ -34,6 +32,5 @@ export function fleetKeys(prefix: string): FleetKeys {
     instance: (id) => `${p}/instances/${id}`,
     members: `${p}/members/`,
     member: (id) => `${p}/members/${id}`,
-    rollout: `${p}/rollout`,
   };
 }

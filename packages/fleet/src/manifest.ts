@@ -11,9 +11,15 @@ export interface ManifestFile {
   readonly chunks: readonly string[];
 }
 
-/** Staged rollout of this revision: the canaries get it first, the rest once it is released. */
+/**
+ * Staged rollout of this revision: the canaries apply it at once, the others hold until the
+ * publisher rewrites the manifest (same revision) with `released: true`, which it does once every
+ * canary serves it. A canary that refuses makes the publisher write `halted` instead.
+ */
 export interface ManifestRollout {
-  readonly canary: number;
+  readonly canaries: readonly string[];
+  readonly released: boolean;
+  readonly halted?: { readonly instance: string; readonly at: string };
 }
 
 /**
@@ -66,7 +72,7 @@ export function parseManifest(bytes: Uint8Array, where: string): Manifest {
   if (!Array.isArray(m.files) || !m.files.some((f) => f.path === m.config)) throw bad('the config file is not among its files');
   for (const f of m.files) {
     if (typeof f.path !== 'string' || !isSafeRelativePath(f.path)) throw bad(`file path ${JSON.stringify(f.path)} leaves its directory`);
-    if (!Array.isArray(f.chunks) || !f.chunks.every((c) => /^[0-9a-f]{64}$/.test(c))) throw bad(`file ${f.path} has malformed chunk names`);
+    if (!Array.isArray(f.chunks) || !f.chunks.every((c: unknown) => typeof c === 'string' && /^[0-9a-f]{64}$/.test(c))) throw bad(`file ${f.path} has malformed chunk names`);
   }
   if (m.sha256 !== contentSha(m.files)) throw bad('its sha256 does not match its file list');
   return m;

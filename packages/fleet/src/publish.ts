@@ -15,8 +15,8 @@ export interface PublishRequest {
   /** The config file first, then its list files. */
   readonly files: readonly PublishFile[];
   readonly message?: string;
-  /** Staged rollout: this many canaries first (see rollout.ts). */
-  readonly canary?: number;
+  /** Staged rollout: these instances first (see rollout.ts). */
+  readonly canaries?: readonly string[];
   /** Set by rollback: the revision whose files are published again. */
   readonly rollbackOf?: number;
   /** Runs after the chunks are written and before the manifest swap (tests kill the publisher here). */
@@ -61,14 +61,14 @@ export async function publishFiles(etcd: EtcdClient, request: PublishRequest): P
     message: request.message ?? '',
     config: request.files[0]!.path,
     files,
-    ...(request.canary !== undefined && request.canary > 0 ? { rollout: { canary: request.canary } } : {}),
+    ...(request.canaries !== undefined ? { rollout: { canaries: request.canaries, released: false } } : {}),
     ...(request.rollbackOf !== undefined ? { rollbackOf: request.rollbackOf } : {}),
   };
   await request.beforeManifest?.();
   const text = JSON.stringify(manifest);
   const swap = await etcd.txn(
     [{ key: keys.manifest, target: 'MOD', modRevision }],
-    [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }, { deleteRange: { key: keys.rollout } }],
+    [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
   );
   if (!swap.succeeded) {
     throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} while this one wrote revision ${revision}; nothing was published`);
@@ -105,8 +105,23 @@ export async function rollback(etcd: EtcdClient, prefix: string, to: number, mes
   const text = JSON.stringify(manifest);
   const swap = await etcd.txn(
     [{ key: keys.manifest, target: 'MOD', modRevision }],
-    [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }, { deleteRange: { key: keys.rollout } }],
+    [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
   );
   if (!swap.succeeded) throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollback; nothing changed`);
   return { manifest, chunks: { written: 0, reused: old.files.reduce((n, f) => n + f.chunks.length, 0), bytesWritten: 0 }, etcdRevision: swap.revision };
+}
+
+/**
+ * Rewrites the live manifest's rollout (release or halt), same revision, by compare-and-swap.
+ * Refused with GENSWAP_FLEET_CONFLICT when the live manifest is no longer `revision`.
+ */
+export async function updateRollout(etcd: EtcdClient, prefix: string, revision: number, rollout: NonNullable<Manifest['rollout']>): Promise<Manifest> {
+  const keys = fleetKeys(prefix);
+  const { manifest: live, modRevision } = await readManifest(etcd, prefix);
+  if (live?.revision !== revision) throw new FleetError('GENSWAP_FLEET_CONFLICT', `revision ${live?.revision ?? 'none'} replaced revision ${revision} during its rollout`);
+  const manifest: Manifest = { ...live, rollout };
+  const text = JSON.stringify(manifest);
+  const swap = await etcd.txn([{ key: keys.manifest, target: 'MOD', modRevision }], [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }]);
+  if (!swap.succeeded) throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollout of revision ${revision}`);
+  return manifest;
 }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { genswapCommand } from '../command.js';
+import { UsageError } from '../exit-codes.js';
 import { parseHostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
 import { runServe } from '../serve/run-serve.js';
@@ -37,14 +38,21 @@ Example:
   $ genswap reload --pid-file run/genswap.pid  # or: kill -HUP 4242, or --watch
 
 Signals: SIGHUP reloads; SIGTERM/SIGINT drain in-flight requests (--drain-timeout) and exit 0;
-a second SIGTERM exits at once. With --pid-file, a state file <pid-file>.state.json is kept
-beside the pid file so \`genswap reload --pid-file\` can report the outcome of its signal.
+a second SIGTERM exits at once. With --source etcd://HOST:PORT/PREFIX --state-dir DIR (no
+--config), the config is what \`genswap fleet publish\` put in etcd: every revision is applied
+through the same reload, acknowledged (or refused, with its problems) in etcd for \`genswap
+fleet status\`, and answers carry x-genswap-fleet-revision. With --pid-file, a state file
+<pid-file>.state.json is kept beside the pid file so \`genswap reload --pid-file\` can report the outcome of its signal.
 `;
 
 export function serveCommand(io: CliIo): Command {
   return genswapCommand('serve', io)
     .description('Serve HTTP from worker threads that each accept connections, on a config that reloads atomically (SIGHUP, --watch, admin POST /reload).')
-    .requiredOption('-c, --config <file>', 'YAML config file')
+    .option('-c, --config <file>', 'YAML config file (required unless --source is given)')
+    .option('--source <url>', 'fleet mode: follow the config published to etcd, etcd://HOST:PORT/PREFIX[?jitter=MS&ttl=S] (see `genswap fleet --help`)')
+    .option('--state-dir <dir>', 'with --source: where revisions and the last good config are kept (booted from when etcd is down)')
+    .option('--instance-id <id>', 'with --source: this instance\'s name in `genswap fleet status` (default: <hostname>-<pid>)')
+    .option('--max-list-bytes <bytes>', 'largest list file a config may name; a bigger one is refused', positiveInt('--max-list-bytes', 2 ** 40))
     .option('--handler <module>', 'worker module, compiled JS whose default export is defineWorker(handler) (default: the gateway)')
     .option('--schema <module>', 'module exporting an AppModule { definition, codec?, createState? } (default: the gateway)')
     .addOption(
@@ -74,7 +82,11 @@ export function serveCommand(io: CliIo): Command {
     .option('--log-level <level>', 'pino level: trace, debug, info, warn, error, fatal, silent', 'info')
     .addHelpText('after', EXAMPLE)
     .action(async (opts: {
-      config: string;
+      config?: string;
+      source?: string;
+      stateDir?: string;
+      instanceId?: string;
+      maxListBytes?: number;
       handler?: string;
       schema?: string;
       listen: { host: string; port: number };
@@ -95,9 +107,13 @@ export function serveCommand(io: CliIo): Command {
       drainTimeout: number;
       logLevel: string;
     }) => {
+      if ((opts.config === undefined) === (opts.source === undefined)) throw new UsageError('genswap serve needs exactly one of --config <file> or --source etcd://HOST:PORT/PREFIX');
+      if (opts.source !== undefined && opts.stateDir === undefined) throw new UsageError('genswap serve --source needs --state-dir <dir>, where the last good config is kept');
       await runServe(
         {
-          config: opts.config,
+          config: opts.config ?? '',
+          ...(opts.source !== undefined ? { source: { url: opts.source, stateDir: opts.stateDir!, ...(opts.instanceId !== undefined ? { instanceId: opts.instanceId } : {}) } } : {}),
+          ...(opts.maxListBytes !== undefined ? { load: { maxListBytes: opts.maxListBytes } } : {}),
           listen: opts.listen,
           watch: opts.watch,
           drainTimeoutMs: opts.drainTimeout,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, formatProblem, loadConfig } from '@genswap/config';
+import { ConfigError, formatProblem, type LoadedConfig, loadConfig } from '@genswap/config';
 import { GenswapError } from '@genswap/core';
 import { importAppModule } from '@genswap/supervisor';
 import type { Command } from 'commander';
@@ -26,7 +26,7 @@ With --json, stdout gets { ok, file, problems: [{ file, line, column, path, mess
 also when the --schema module cannot be loaded (one problem on the module, line 0).
 `;
 
-interface ValidateOptions {
+export interface ValidateOptions {
   readonly schema?: string;
   readonly json?: boolean;
 }
@@ -39,31 +39,42 @@ function moduleFailure(file: string, module: string, err: GenswapError): string 
   return `${JSON.stringify({ ok: false, file: resolve(file), problems: [problem] })}\n`;
 }
 
-async function validate(file: string, opts: ValidateOptions, io: CliIo): Promise<void> {
+/**
+ * Loads `file` as a reload would and reports its problems exactly as `genswap validate` does
+ * (stderr lines, or the --json report on stdout), setting exit status 1; resolves with the
+ * loaded config when it is valid, else undefined. `fleet publish` validates through here too.
+ */
+export async function validateFile(file: string, opts: ValidateOptions, io: CliIo): Promise<LoadedConfig<unknown> | undefined> {
   const module = opts.schema ?? gatewayModule('definition');
-  const started = performance.now();
   try {
     const { app } = await importAppModule(module, '--schema module');
-    const loaded = await loadConfig(file, app.definition);
-    const ms = performance.now() - started;
-    if (opts.json) {
-      const { file: abs, files, bytes, listEntries, timings } = loaded;
-      io.out(`${JSON.stringify({ ok: true, file: abs, problems: [], files, bytes, listEntries, timings })}\n`);
-    } else {
-      io.out(`ok: ${file} is valid (${plural(loaded.bytes, 'byte', 'bytes')}, ${plural(loaded.listEntries, 'list entry', 'list entries')}, in ${ms.toFixed(1)} ms)\n`);
-    }
+    return await loadConfig(file, app.definition);
   } catch (err) {
     // A module or schema that cannot be used is reported like the problems when --json asks for it.
     if (!(err instanceof ConfigError)) {
       if (!(opts.json && err instanceof GenswapError)) throw err;
       io.out(moduleFailure(file, opts.schema === undefined ? module : resolve(opts.schema), err));
       process.exitCode = EXIT_FAILURE;
-      return;
+      return undefined;
     }
     if (opts.json) io.out(`${JSON.stringify({ ok: false, file: err.file, problems: err.problems })}\n`);
     else for (const problem of err.problems) io.err(`${formatProblem(problem)}\n`);
     // Set rather than thrown: the problem lines are the whole report, with no summary after them.
     process.exitCode = EXIT_FAILURE;
+    return undefined;
+  }
+}
+
+async function validate(file: string, opts: ValidateOptions, io: CliIo): Promise<void> {
+  const started = performance.now();
+  const loaded = await validateFile(file, opts, io);
+  if (loaded === undefined) return;
+  const ms = performance.now() - started;
+  if (opts.json) {
+    const { file: abs, files, bytes, listEntries, timings } = loaded;
+    io.out(`${JSON.stringify({ ok: true, file: abs, problems: [], files, bytes, listEntries, timings })}\n`);
+  } else {
+    io.out(`ok: ${file} is valid (${plural(loaded.bytes, 'byte', 'bytes')}, ${plural(loaded.listEntries, 'list entry', 'list entries')}, in ${ms.toFixed(1)} ms)\n`);
   }
 }
 

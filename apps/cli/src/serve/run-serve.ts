@@ -10,6 +10,8 @@ import {
   type Supervisor,
   type SupervisorLogger,
 } from '@genswap/supervisor';
+import type { LoadOptions } from '@genswap/config';
+import { EtcdSource, parseSourceUrl } from '@genswap/fleet';
 import type { Logger } from 'pino';
 import type { HostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
@@ -18,7 +20,12 @@ import { gatewayModule } from '../gateway-modules.js';
 import { ensureDirFor, removeFiles, stateFileFor, writePidFile, writeState } from './state-file.js';
 
 export interface ServeOptions {
+  /** The config file; ignored with `source` (the source names the file of each revision). */
   readonly config: string;
+  /** Fleet mode: the etcd source to follow instead of `config`. */
+  readonly source?: { readonly url: string; readonly stateDir: string; readonly instanceId?: string };
+  /** Config loading limits (supervisor option load). */
+  readonly load?: LoadOptions;
   readonly handler?: string;
   readonly schema?: string;
   readonly listen: HostPort;
@@ -44,6 +51,7 @@ interface FrontEnd {
 
 interface Running {
   readonly supervisor: Supervisor;
+  readonly source: EtcdSource | undefined;
   readonly front: FrontEnd;
   readonly admin: AdminServer | undefined;
   readonly files: string[];
@@ -98,11 +106,14 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
 }
 
 async function start(options: ServeOptions, log: Logger): Promise<Running> {
-  log.info({ config: options.config }, 'serve starting');
+  log.info({ config: options.config, source: options.source?.url }, 'serve starting');
   const { app, url: appModule } = await importAppModule(options.schema ?? gatewayModule('definition'), '--schema module');
   const worker = options.handler ?? gatewayModule('worker');
-  const supervisor = await createSupervisor({
-    configFile: options.config,
+  const source = options.source === undefined ? undefined : new EtcdSource({ ...parseSourceUrl(options.source.url), ...options.source, logger: log });
+  const create = (configFile: string, configRevision: number): Promise<Supervisor> => createSupervisor({
+    configFile,
+    configRevision,
+    ...(options.load !== undefined ? { load: options.load } : {}),
     app,
     appModule,
     worker,
@@ -119,6 +130,7 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
     },
   });
+  const supervisor = source === undefined ? await create(options.config, 0) : await source.boot((boot) => create(boot.configFile, boot.revision));
   const front: FrontEnd = { url: supervisor.http!.url };
   let admin: AdminServer | undefined;
   try {
@@ -132,7 +144,8 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
       writePidFile(options.pidFile);
       files.push(options.pidFile, stateFile);
     }
-    return { supervisor, front, admin, files };
+    source?.run(front.url);
+    return { supervisor, source, front, admin, files };
   } catch (err) {
     await admin?.close();
     await supervisor.close({ drainTimeoutMs: 0 });
@@ -144,6 +157,7 @@ async function stop(running: Running, drainTimeoutMs: number, log: Logger): Prom
   const t0 = performance.now();
   const inFlight = running.supervisor.status().http?.threads.reduce((n, t) => n + t.inFlight, 0) ?? 0;
   log.info({ inFlight, drainTimeoutMs }, 'serve stopping');
+  await running.source?.close(); // no fleet reload starts while draining; the instance leaves fleet status
   // The supervisor drains the HTTP threads: they stop accepting, answer what is in flight, close.
   const drained = await running.supervisor.close({ drainTimeoutMs });
   await running.admin?.close();
@@ -188,8 +202,9 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
   }
   const { front, admin, supervisor } = running;
   const threads = supervisor.status().workers.threads;
+  const fleet = running.source !== undefined ? `, fleet revision ${supervisor.revision}` : '';
   io.out(
-    `genswap serve: listening on ${front.url} (pid ${process.pid}, generation ${supervisor.generation}, ${threads} ${threads === 1 ? 'thread' : 'threads'}${admin !== undefined ? `, admin ${admin.url}` : ''})\n`,
+    `genswap serve: listening on ${front.url} (pid ${process.pid}, generation ${supervisor.generation}, ${threads} ${threads === 1 ? 'thread' : 'threads'}${fleet}${admin !== undefined ? `, admin ${admin.url}` : ''})\n`,
   );
   if (reloadAfterStart && !signals.shuttingDown) signalReload(supervisor, log);
 }

@@ -1,0 +1,17 @@
+export { EtcdClient } from './etcd/etcd-client.js';
+export type { EtcdClientOptions, KeyValue } from './etcd/etcd-client.js';
+export { EtcdSource } from './fleet-source.js';
+export type { BootConfig, EtcdSourceOptions, ReloadTarget } from './fleet-source.js';
+export { parseSourceUrl } from './source-url.js';
+export type { EtcdSourceUrl } from './source-url.js';
+export { listManifests, publishFiles, readManifest, rollback, updateRollout } from './publish.js';
+export type { PublishFile, PublishRequest, PublishResult } from './publish.js';
+export { fleetStatus, forgetGone } from './fleet-status.js';
+export type { FleetState, FleetStatus, InstanceStatus } from './fleet-status.js';
+export type { InstanceReport } from './instance-report.js';
+export type { Manifest, ManifestFile } from './manifest.js';
+export { isSafeRelativePath } from './manifest.js';
+export { pickCanaries } from './rollout.js';
+export { fleetKeys } from './keys.js';
+export { FLEET_ERRORS, FleetError } from './errors.js';
+export type { FleetErrorCode } from './errors.js';
