@@ -27,9 +27,11 @@ describe('serve, reload and status commands', () => {
   }
 
   it('usage mistakes are CommanderErrors (main exits 2) or UsageErrors', async () => {
+    // --config or --source (fleet mode): exactly one; both exit 2.
     const noConfig = await run(['serve']);
-    expect(noConfig.error).toBeInstanceOf(CommanderError);
-    expect(noConfig.err).toContain("required option '-c, --config <file>' not specified");
+    expect(noConfig.error).toMatchObject({ code: 'GENSWAP_USAGE', message: expect.stringContaining('exactly one of --config <file> or --source') });
+    const sourceWithoutState = await run(['serve', '--source', 'etcd://127.0.0.1:2379/p']);
+    expect(sourceWithoutState.error).toMatchObject({ code: 'GENSWAP_USAGE', message: expect.stringContaining('--state-dir') });
     const badThreads = await run(['serve', '--config', 'x.yaml', '--threads', 'many']);
     expect(badThreads.error).toBeInstanceOf(CommanderError);
     expect(badThreads.err).toContain('--threads must be an integer');
