@@ -33,6 +33,13 @@ describe.skipIf(!haveEtcd())('fleet mode: publish, converge, refuse', () => {
       expect(answer.body.label).toBe('v2');
       expect(answer.revision).toBe('2');
     }
+    // A dead instance is GONE once its lease (ttl=3 s) expires, and does not count against the fleet.
+    instances[4]!.serve.child.kill('SIGKILL');
+    await instances[4]!.serve.exited;
+    await waitForFleet(etcd.endpoint, prefix, (s) => s.instances.find((i) => i.id === 'i5')?.state === 'GONE', 15_000);
+    const after = await fleetStatusCli(etcd.endpoint, prefix);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/i5\s+GONE\s+r2/);
   });
 
   it('a config that fails validation is reported like genswap validate and publishes nothing', async () => {

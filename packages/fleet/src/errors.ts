@@ -9,7 +9,7 @@ export const FLEET_ERRORS = {
   GENSWAP_FLEET_ETCD_REQUEST: 'etcd refused the request; see the message (a request over etcd\'s size limit, a wrong prefix) and the etcd logs.',
   GENSWAP_FLEET_CONFLICT: 'Another publisher changed the manifest first: run `genswap fleet status` to see what is live now, then publish again.',
   GENSWAP_FLEET_NO_MANIFEST: 'Nothing was published under this prefix yet: run `genswap fleet publish --etcd URL --prefix P <file>` first (or check --prefix).',
-  GENSWAP_FLEET_NO_REVISION: 'Pick a revision that `genswap fleet status --json` lists under kept revisions.',
+  GENSWAP_FLEET_NO_REVISION: 'Pick a revision that `genswap fleet status` lists as kept.',
   GENSWAP_FLEET_CORRUPT: 'A chunk or manifest in etcd does not match its sha256: publish the config again; if it recurs, check what else writes under the prefix.',
   GENSWAP_FLEET_LAYOUT: 'Keep the config\'s list files in its directory or below it, named by relative paths, so the fleet can rebuild the same layout on every instance.',
   GENSWAP_FLEET_BAD_SOURCE: 'Write the source as etcd://HOST:PORT/PREFIX, for example etcd://127.0.0.1:2379/genswap.',

@@ -109,7 +109,11 @@ export class EtcdSource {
       if (manifest !== undefined) {
         if (last?.manifest.revision === manifest.revision && last.manifest.sha256 === manifest.sha256) newest = last;
         // Held back by a staged rollout: stay on the local copy; with none, a new instance takes the newest.
-        else if (!this.heldBack(manifest) || last === undefined) newest = await this.fetch(manifest, timeoutMs);
+        else if (!this.heldBack(manifest) || last === undefined) {
+          // A fleet restarted at once must not fetch at once either (consul-template#347).
+          await sleep(Math.random() * this.opts.jitterMs);
+          newest = await this.fetch(manifest, timeoutMs);
+        }
       }
     } catch (err) {
       if (!(err instanceof FleetError) || (err.code !== 'GENSWAP_FLEET_ETCD_UNAVAILABLE' && err.code !== 'GENSWAP_FLEET_CORRUPT')) throw err;

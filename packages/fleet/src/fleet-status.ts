@@ -31,6 +31,8 @@ export interface FleetStatus {
   readonly rollout?: Manifest['rollout'];
   /** Every live instance serves the newest revision. */
   readonly synced: boolean;
+  /** Revisions kept under P/manifests/ (what `fleet rollback --to` takes), oldest first. */
+  readonly kept: readonly number[];
 }
 
 export function classify(report: InstanceReport, live: boolean, newest: Manifest | undefined, now: number, staleAfterMs: number): FleetState {
@@ -45,10 +47,11 @@ export function classify(report: InstanceReport, live: boolean, newest: Manifest
 export async function fleetStatus(etcd: EtcdClient, prefix: string, options: { staleAfterMs?: number } = {}): Promise<FleetStatus> {
   const keys = fleetKeys(prefix);
   const staleAfterMs = options.staleAfterMs ?? 30_000;
-  const [{ manifest }, live, members] = await Promise.all([
+  const [{ manifest }, live, members, kept] = await Promise.all([
     readManifest(etcd, prefix),
     etcd.range(keys.instances, { prefix: true }),
     etcd.range(keys.members, { prefix: true }),
+    etcd.range(keys.manifests, { prefix: true, keysOnly: true }),
   ]);
   const reports = new Map<string, { report: InstanceReport; live: boolean }>();
   for (const kv of members.kvs) {
@@ -72,6 +75,7 @@ export async function fleetStatus(etcd: EtcdClient, prefix: string, options: { s
     instances,
     ...(manifest?.rollout !== undefined ? { rollout: manifest.rollout } : {}),
     synced: instances.every((i) => i.state === 'SYNCED' || i.state === 'GONE'),
+    kept: kept.kvs.map((kv) => Number(kv.key.slice(keys.manifests.length))),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Manifest } from './manifest.js';
 /**
  * An instance's state directory, the local side of fleet mode:
  *
- *   <state>/revisions/<rev>/...     a revision's files, laid out as published, plus manifest.json
+ *   <state>/revisions/<rev>/...     a revision's files, laid out as published, plus .genswap-manifest.json
  *   <state>/current -> revisions/<rev>   the last revision this instance *accepted* (served)
  *
  * A revision is written to a temporary directory, every file and directory fsynced, then renamed
@@ -19,7 +19,8 @@ export interface LocalRevision {
   readonly configFile: string;
 }
 
-const MANIFEST_FILE = 'manifest.json';
+/** Beside a revision's files; no published file may have this name (parseManifest refuses it). */
+export const MANIFEST_FILE = '.genswap-manifest.json';
 
 function fsyncPath(path: string): void {
   const fd = openSync(path, 'r');

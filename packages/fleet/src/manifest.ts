@@ -51,6 +51,9 @@ export function contentSha(files: readonly ManifestFile[]): string {
   return sha256(files.map((f) => `${f.path}\0${f.sha256}\n`).join(''));
 }
 
+/** The name LocalState keeps a revision's manifest under (local-state.ts MANIFEST_FILE). */
+const RESERVED_NAME = '.genswap-manifest.json';
+
 const SAFE_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\0\\]+$/;
 
 /** A relative path that stays inside the directory it is resolved in. */
@@ -72,6 +75,7 @@ export function parseManifest(bytes: Uint8Array, where: string): Manifest {
   if (!Array.isArray(m.files) || !m.files.some((f) => f.path === m.config)) throw bad('the config file is not among its files');
   for (const f of m.files) {
     if (typeof f.path !== 'string' || !isSafeRelativePath(f.path)) throw bad(`file path ${JSON.stringify(f.path)} leaves its directory`);
+    if (f.path === RESERVED_NAME) throw bad(`file path ${f.path} is reserved for the instance's own record`);
     if (!Array.isArray(f.chunks) || !f.chunks.every((c: unknown) => typeof c === 'string' && /^[0-9a-f]{64}$/.test(c))) throw bad(`file ${f.path} has malformed chunk names`);
   }
   if (m.sha256 !== contentSha(m.files)) throw bad('its sha256 does not match its file list');

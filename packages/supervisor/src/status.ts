@@ -25,6 +25,8 @@ export interface SupervisorStatus {
   readonly startedAt: string;
   readonly uptimeMs: number;
   readonly configFile: string;
+  /** The config source's revision of the current generation (fleet mode); absent for none. */
+  readonly revision?: number;
   /** Files the current generation was read from. */
   readonly files: readonly string[];
   readonly generation: number;

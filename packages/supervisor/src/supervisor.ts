@@ -217,6 +217,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       startedAt: this.startedAt.toISOString(),
       uptimeMs: Math.round(Date.now() - this.startedAt.getTime()),
       configFile: this.configFile,
+      ...(this.source.revision > 0 ? { revision: this.source.revision } : {}),
       files: this.currentFiles,
       generation: store.generation,
       store,

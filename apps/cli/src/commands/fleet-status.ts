@@ -32,6 +32,8 @@ function formatFleet(status: FleetStatus): string {
     const what = r.halted !== undefined ? `HALTED: canary ${r.halted.instance} refused it` : r.released ? 'released to all' : 'waiting for the canaries';
     lines.push(`staged rollout: canaries ${r.canaries.join(', ')}; ${what}`);
   }
+  const k = status.kept;
+  lines.push(`kept revisions: ${k.length <= 10 ? k.join(', ') : `${k.slice(0, 3).join(', ')} ... ${k.slice(-3).join(', ')} (${k.length})`}`);
   if (status.instances.length === 0) lines.push('no instances');
   const width = Math.max(...status.instances.map((i) => i.id.length), 2);
   for (const i of status.instances) {
@@ -47,7 +49,7 @@ export function fleetStatusCommand(io: CliIo): Command {
   return fleetOptions(genswapCommand('status', io))
     .description('Show which revision each instance serves, and which refused the newest one (with its problems).')
     .option('--stale-after <ms>', 'an instance behind the newest revision for longer than this is STALE', positiveInt('--stale-after', 2 ** 31 - 1), 30_000)
-    .option('--json', 'print { newest, rollout, synced, instances: [{ id, state, serving, report, problems }] }')
+    .option('--json', 'print { newest, rollout, synced, kept, instances: [{ id, state, serving, report, problems }] }')
     .addHelpText('after', EXAMPLE)
     .action(async (opts: FleetOptions & { staleAfter: number; json?: boolean }) => {
       const status = await fleetStatus(new EtcdClient(opts.etcd), opts.prefix, { staleAfterMs: opts.staleAfter });
