@@ -26,6 +26,8 @@ export interface EtcdSourceOptions extends EtcdSourceUrl {
   readonly logger: SupervisorLogger;
   /** Deadline of the etcd reads at boot, ms (then the local copy is served). Default 2 000. */
   readonly bootTimeoutMs?: number;
+  /** The client to watch and report with (default: one for `endpoint`). */
+  readonly etcd?: EtcdClient;
 }
 
 /** The config a supervisor starts on. */
@@ -86,7 +88,7 @@ export class EtcdSource {
     this.opts = opts;
     this.id = opts.instanceId ?? `${hostname()}-${process.pid}`;
     this.keys = fleetKeys(opts.prefix);
-    this.etcd = new EtcdClient(opts.endpoint);
+    this.etcd = opts.etcd ?? new EtcdClient(opts.endpoint);
     this.local = new LocalState(opts.stateDir);
     this.log = opts.logger.child({ component: 'fleet-source' });
     this.reports = new ReportWriter(this.etcd, this.keys, this.id, opts.leaseTtlSeconds, () => this.report(), this.log);
