@@ -37,9 +37,14 @@ describe.skipIf(!haveEtcd())('fleet mode: publish, converge, refuse', () => {
     instances[4]!.serve.child.kill('SIGKILL');
     await instances[4]!.serve.exited;
     await waitForFleet(etcd.endpoint, prefix, (s) => s.instances.find((i) => i.id === 'i5')?.state === 'GONE', 15_000);
-    const after = await fleetStatusCli(etcd.endpoint, prefix);
+    const after = await fleetStatusCli(etcd.endpoint, prefix, ['--forget-gone']);
     expect(after.code).toBe(0);
     expect(after.stdout).toMatch(/i5\s+GONE\s+r2/);
+    // A clean stop leaves the fleet at once; the crashed one was forgotten.
+    instances[3]!.serve.child.kill('SIGTERM');
+    await instances[3]!.serve.exited;
+    const left = await waitForFleet(etcd.endpoint, prefix, (s) => s.instances.length === 3);
+    expect(left.instances.map((i) => i.id)).toEqual(['i1', 'i2', 'i3']);
   });
 
   it('a config that fails validation is reported like genswap validate and publishes nothing', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient, type RangeResult } from './etcd/etcd-client.js';
 import { EtcdSource } from './fleet-source.js';
 import { publishFiles } from './publish.js';
-import { EtcdServer, haveEtcd } from './test-support/etcd-server.js';
+import { EtcdServer, haveEtcd } from './testing/etcd-server.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { ConfigProblem } from '@genswap/config';
 import type { ReloadRecord, ReloadSource, SupervisorLogger } from '@genswap/supervisor';
-import { readFileChunks } from './chunks.js';
+import { chunkIndex, readFileChunks } from './chunks.js';
 import { EtcdClient } from './etcd/etcd-client.js';
 import { watchKey } from './etcd/etcd-watch.js';
 import { FleetError } from './errors.js';
@@ -269,7 +269,10 @@ export class EtcdSource {
   private async fetch(m: Manifest, timeoutMs: number): Promise<LocalRevision> {
     const etcd = new EtcdClient(this.opts.endpoint, { timeoutMs });
     const files = new Map<string, Uint8Array>();
-    for (const file of m.files) files.set(file.path, await readFileChunks(etcd, this.keys, file));
+    // Chunks of the last good revision are not fetched again (a list that grew at its end costs its last chunk).
+    const current = this.local.current();
+    const known = current === undefined ? undefined : chunkIndex(this.local.filesOf(current));
+    for (const file of m.files) files.set(file.path, await readFileChunks(etcd, this.keys, file, known));
     return this.local.materialize(m, files);
   }
 

@@ -97,6 +97,19 @@ export class LocalState {
     }
   }
 
+  /** The bytes of a revision's files (for chunkIndex); unreadable ones are left out. */
+  filesOf(revision: LocalRevision): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const file of revision.manifest.files) {
+      try {
+        out.push(readFileSync(join(revision.dir, file.path)));
+      } catch {
+        // fetched from etcd instead
+      }
+    }
+    return out;
+  }
+
   /** Removes every revision directory but those in `keep` (and leftovers of interrupted writes). */
   prune(keep: ReadonlySet<number>): void {
     for (const name of readdirSync(join(this.dir, 'revisions'))) {

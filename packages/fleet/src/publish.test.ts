@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHUNK_BYTES, readFileChunks } from './chunks.js';
+import { CHUNK_BYTES, chunkIndex, readFileChunks, writeFileChunks } from './chunks.js';
 import { EtcdClient } from './etcd/etcd-client.js';
 import { fleetKeys } from './keys.js';
 import { listManifests, publishFiles, readManifest, rollback } from './publish.js';
-import { EtcdServer, haveEtcd } from './test-support/etcd-server.js';
+import { EtcdServer, haveEtcd } from './testing/etcd-server.js';
 
 const text = (s: string) => Buffer.from(s);
 
@@ -26,6 +26,11 @@ describe.skipIf(!haveEtcd())('publish against a real etcd', () => {
     expect(chunks.written).toBe(list.chunks.length + 1);
     expect(JSON.stringify(manifest).length).toBeLessThan(4096);
     expect((await readFileChunks(etcd, fleetKeys('big'), list)).equals(big)).toBe(true);
+    // An instance holding the previous copy fetches only the chunks it lacks: here none.
+    const known = chunkIndex([big]);
+    await etcd.deleteRange(fleetKeys('big').chunk(list.chunks[0]!));
+    expect((await readFileChunks(etcd, fleetKeys('big'), list, known)).equals(big)).toBe(true);
+    await writeFileChunks(etcd, fleetKeys('big'), list.path, big, { written: 0, reused: 0, bytesWritten: 0 });
     // Publishing the same content again writes no chunk: the keys are their content's sha256.
     const again = await publishFiles(etcd, { prefix: 'big', files: [{ path: 'c.yaml', bytes: text('x: 2\n') }, { path: 'lists/deny.txt', bytes: big }] });
     expect(again.chunks).toMatchObject({ written: 1, reused: list.chunks.length });

@@ -42,11 +42,13 @@ export class ReportWriter {
     this.writing ??= this.flush().finally(() => (this.writing = undefined));
   }
 
+  /** A clean stop: the instance leaves the fleet (its leased report and its member record go). */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     await this.writing;
     if (this.lease !== undefined) await this.etcd.leaseRevoke(this.lease).catch(() => {});
+    await this.etcd.txn([], [{ deleteRange: { key: this.keys.instance(this.id) } }, { deleteRange: { key: this.keys.member(this.id) } }]).catch(() => {});
   }
 
   private async renew(): Promise<void> {

@@ -39,7 +39,7 @@ interface PublishOptions extends FleetOptions {
 /** The files of a valid config, as paths relative to its directory (the layout every instance rebuilds). */
 function filesOf(configFile: string, files: readonly string[]): PublishFile[] {
   const root = dirname(configFile);
-  return files.map((file) => {
+  return [...new Set(files)].map((file) => {
     const path = relative(root, file).split(sep).join('/');
     if (!isSafeRelativePath(path)) throw new FleetError('GENSWAP_FLEET_LAYOUT', `${file} is outside ${root}, the config's directory`);
     return { path, bytes: readFileSync(file) };

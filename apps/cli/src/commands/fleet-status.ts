@@ -1,5 +1,5 @@
 import { formatProblem } from '@genswap/config';
-import { EtcdClient, FleetError, type FleetStatus, fleetStatus } from '@genswap/fleet';
+import { EtcdClient, FleetError, type FleetStatus, fleetStatus, forgetGone } from '@genswap/fleet';
 import type { Command } from 'commander';
 import { genswapCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
@@ -50,11 +50,14 @@ export function fleetStatusCommand(io: CliIo): Command {
     .description('Show which revision each instance serves, and which refused the newest one (with its problems).')
     .option('--stale-after <ms>', 'an instance behind the newest revision for longer than this is STALE', positiveInt('--stale-after', 2 ** 31 - 1), 30_000)
     .option('--json', 'print { newest, rollout, synced, kept, instances: [{ id, state, serving, report, problems }] }')
+    .option('--forget-gone', 'after reporting them, drop the records of GONE instances (crashed ones; a clean stop leaves none)')
     .addHelpText('after', EXAMPLE)
-    .action(async (opts: FleetOptions & { staleAfter: number; json?: boolean }) => {
-      const status = await fleetStatus(new EtcdClient(opts.etcd), opts.prefix, { staleAfterMs: opts.staleAfter });
+    .action(async (opts: FleetOptions & { staleAfter: number; json?: boolean; forgetGone?: boolean }) => {
+      const etcd = new EtcdClient(opts.etcd);
+      const status = await fleetStatus(etcd, opts.prefix, { staleAfterMs: opts.staleAfter });
       if (status.newest === undefined) throw new FleetError('GENSWAP_FLEET_NO_MANIFEST', `nothing is published under ${opts.prefix} on ${opts.etcd}`);
       io.out(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatFleet(status));
+      if (opts.forgetGone === true) await forgetGone(etcd, opts.prefix, status.instances.filter((i) => i.state === 'GONE').map((i) => i.id));
       if (!status.synced) process.exitCode = EXIT_FAILURE;
     });
 }

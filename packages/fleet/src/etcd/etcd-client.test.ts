@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer, haveEtcd } from '../test-support/etcd-server.js';
+import { EtcdServer, haveEtcd } from '../testing/etcd-server.js';
 import { EtcdClient, prefixEnd } from './etcd-client.js';
 import { type WatchEvent, watchKey } from './etcd-watch.js';
 

@@ -1,3 +1,4 @@
+// `@genswap/fleet/testing`: a throwaway single-member etcd for integration tests and benchmarks.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
