@@ -5,7 +5,6 @@ import {
   type ListenMode,
   handleSignals,
   importAppModule,
-  type ReloadRecord,
   startAdminServer,
   type Supervisor,
   type SupervisorLogger,
@@ -51,23 +50,23 @@ interface Running {
 
 const HISTORY_IN_STATE_FILE = 20;
 
-/** A logger usable before the real one exists (signal handlers are installed first). */
-function deferredLogger(get: () => SupervisorLogger): SupervisorLogger {
+/** A logger usable before the real one exists (signal handlers are installed first); until then it drops. */
+function deferredLogger(get: () => SupervisorLogger | undefined): SupervisorLogger {
   return {
-    debug: (obj, msg) => get().debug(obj, msg),
-    info: (obj, msg) => get().info(obj, msg),
-    warn: (obj, msg) => get().warn(obj, msg),
-    error: (obj, msg) => get().error(obj, msg),
-    child: (bindings) => deferredLogger(() => get().child(bindings)),
+    debug: (obj, msg) => get()?.debug(obj, msg),
+    info: (obj, msg) => get()?.info(obj, msg),
+    warn: (obj, msg) => get()?.warn(obj, msg),
+    error: (obj, msg) => get()?.error(obj, msg),
+    child: (bindings) => deferredLogger(() => get()?.child(bindings)),
   };
 }
 
 /** Keeps `<pid-file>.state.json` in step with the supervisor (see state-file.ts for the protocol). */
 function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, admin: AdminServer | undefined, log: Logger): void {
   let reloadsStarted = 0;
-  const reloads: ReloadRecord[] = [];
   const save = (): void => {
     try {
+      const status = supervisor.status();
       writeState(stateFile, {
         version: 1,
         pid: process.pid,
@@ -76,8 +75,9 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
         writtenAt: new Date().toISOString(),
         generation: supervisor.generation,
         reloadsStarted,
-        reloads,
-        status: supervisor.status(),
+        // The supervisor's own history (a ring of historySize records) is the one kept.
+        reloads: status.reloads.history.slice(-HISTORY_IN_STATE_FILE),
+        status,
       });
     } catch (err) {
       log.warn({ err, stateFile }, 'state file write failed');
@@ -87,12 +87,8 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
     reloadsStarted = id;
     save();
   });
-  supervisor.on('reload', (record) => {
-    reloads.push(record);
-    if (reloads.length > HISTORY_IN_STATE_FILE) reloads.shift();
-    // After the reload queue has moved on, so the status snapshot does not show it as running.
-    setImmediate(save);
-  });
+  // After the reload queue has moved on, so the status snapshot does not show it as running.
+  supervisor.on('reload', () => setImmediate(save));
   supervisor.on('worker-exit', save);
   save();
 }
@@ -168,7 +164,7 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
   let reloadAfterStart = false;
   let startup: Promise<Running> | undefined;
   const signals = handleSignals({
-    logger: deferredLogger(() => log ?? silent),
+    logger: deferredLogger(() => log),
     onReload: () => {
       if (running === undefined) reloadAfterStart = true;
       else signalReload(running.supervisor, log!);
@@ -193,11 +189,3 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
   );
   if (reloadAfterStart && !signals.shuttingDown) signalReload(supervisor, log);
 }
-
-const silent: SupervisorLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => silent,
-};

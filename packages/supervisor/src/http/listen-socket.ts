@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { SupervisorError } from '../errors.js';
+import { listen } from '../listen.js';
 
 /**
  * How the HTTP threads share one address.
@@ -136,14 +137,9 @@ class ReusePortSocket implements ListenSocket {
   close(): void {}
 }
 
-function listenOnce(server: Server, options: object, host: string, port: number, onListening: () => void): Promise<AddressInfo> {
-  return new Promise<AddressInfo>((resolve, reject) => {
-    server.once('error', (err) => reject(bindFailed(host, port, err)));
-    server.listen(options, () => {
-      const address = server.address() as AddressInfo;
-      onListening();
-      resolve(address);
-    });
+function listenOnce(server: Server, options: { host: string; port: number; backlog: number }, onListening: () => void): Promise<AddressInfo> {
+  return listen(server, options, onListening).catch((err: unknown) => {
+    throw bindFailed(options.host, options.port, err);
   });
 }
 
@@ -162,13 +158,13 @@ export async function bindListenSocket(host: string, port: number, mode: ListenM
     if (!reusePortSupported()) {
       throw new SupervisorError('GENSWAP_SUPERVISOR_INVALID_OPTION', `listen mode reuseport needs Node >= 22.12 (this is ${process.versions.node}); use the shared mode`);
     }
-    const address = await listenOnce(server, { host, port, backlog }, host, port, () => server.close());
+    const address = await listenOnce(server, { host, port, backlog }, () => server.close());
     return new ReusePortSocket(address);
   }
   const relay = new FdRelay();
   const child = await relay.start();
   let back: Promise<RawHandle> | undefined;
-  const address = await listenOnce(server, { host, port, backlog }, host, port, () => {
+  const address = await listenOnce(server, { host, port, backlog }, () => {
     back = relay.roundTripNow(child, (server as unknown as { _handle: RawHandle })._handle);
     server.close();
   });
