@@ -11,6 +11,7 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'memory-churn': async () => (await import('./memory-churn.js')).scenario,
   'reload-storm': async () => (await import('./reload-storm.js')).scenario,
   'reload-stall': async () => (await import('./reload-stall.js')).scenario,
+  'serve-throughput': async () => (await import('./serve-throughput.js')).scenario,
 };
 
 /** Node flags a scenario's process needs (main.ts passes them to run-one). */

@@ -1,0 +1,166 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ReloadDriver, toMonotonicMs } from './reload-driver.js';
+import { treeCpu, treeMemory, treeRss } from './process-tree.js';
+import { expectedAnswer, RELOAD_TEXTS } from './serve-configs.js';
+import { type ServerProcess, startServer } from './server-process.js';
+import { runWrk, type WrkAnswers, type WrkResult } from './wrk.js';
+
+/**
+ * One measured run of serve-throughput against one server process: steady load (req/s,
+ * latency, memory and CPU of the server's process tree), or load under a reload every
+ * `intervalMs` (answers checked against the config of the generation that gave them).
+ * Every run starts a fresh server and warms it up before measuring.
+ */
+export interface RunTiming {
+  readonly warmupS: number;
+  readonly durationS: number;
+  readonly connections: number;
+}
+
+/** The probed request: a client behind the trusted loopback proxy, judged by every rule. */
+export const PROBE_HEADERS: Readonly<Record<string, string>> = {
+  'X-Forwarded-For': '100.64.0.9',
+  'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+};
+
+const wrk = (server: ServerProcess, timing: RunTiming, durationS: number, dir: string, check: boolean): Promise<WrkResult> =>
+  runWrk({ url: `${server.url}/`, connections: timing.connections, durationS, headers: PROBE_HEADERS, check, dir });
+
+/** One request before the load: the server must judge the probe as `rule` (else the figures would measure something else). */
+async function expectVerdict(server: ServerProcess, rule: string): Promise<void> {
+  const res = await fetch(`${server.url}/`, { headers: PROBE_HEADERS });
+  await res.arrayBuffer();
+  const got = res.headers.get('x-genswap-rule');
+  if (got !== rule) throw new Error(`${server.url}: the probe was decided by rule ${String(got)} (status ${res.status}), expected ${rule}`);
+}
+
+export interface SteadyRun {
+  readonly load: WrkResult;
+  /** Highest VmRSS sum of the tree, sampled every 250 ms while measuring. */
+  readonly rssPeak: number;
+  /** PSS sum of the tree after the load. */
+  readonly pss: number;
+  readonly processes: number;
+  /** CPU while measuring, in cores: the first process's main thread, and every other thread. */
+  readonly mainThreadCores: number;
+  readonly otherThreadsCores: number;
+}
+
+export async function steadyRun(args: readonly string[], timing: RunTiming, dir: string): Promise<SteadyRun> {
+  const server = await startServer(args, 120_000);
+  try {
+    await expectVerdict(server, 'default');
+    await wrk(server, timing, timing.warmupS, dir, false);
+    let rssPeak = treeRss(server.pid);
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, treeRss(server.pid))), 250);
+    const cpu0 = treeCpu(server.pid);
+    let load: WrkResult;
+    try {
+      load = await wrk(server, timing, timing.durationS, dir, false);
+    } finally {
+      clearInterval(sampler);
+    }
+    const cpu1 = treeCpu(server.pid);
+    const memory = treeMemory(server.pid);
+    const seconds = load.durationMs / 1000;
+    return {
+      load,
+      rssPeak: Math.max(rssPeak, memory.rss),
+      pss: memory.pss,
+      processes: memory.processes,
+      mainThreadCores: (cpu1.mainThreadS - cpu0.mainThreadS) / seconds,
+      otherThreadsCores: (cpu1.otherThreadsS - cpu0.otherThreadsS) / seconds,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+export interface ReloadRun {
+  readonly load: WrkResult;
+  /** Answers whose rule or status is not that of the config their generation was built from. */
+  readonly inconsistent: number;
+  /** Connection errors, timeouts and 5xx answers. */
+  readonly errors: number;
+  readonly reloads: number;
+  readonly reloadFailures: number;
+  /** Per reload seen by the client: ms from the first answer of the new generation to the last of an older one (0 if none came after). */
+  readonly windowsMs: readonly number[];
+  /** Answers of an older generation arriving after one of a newer generation. */
+  readonly stale: number;
+}
+
+/** Counts answers that disagree with their generation's config; 5xx answers are errors, not verdicts. */
+function check(answers: WrkAnswers, versionOf: ReadonlyMap<number, number>): { inconsistent: number; errors: number } {
+  let inconsistent = 0;
+  let errors = 0;
+  for (const [key, count] of answers.counts) {
+    const [generation, status, rule = ''] = key.split(' ') as [string, string, string?];
+    if (Number(status) >= 500) {
+      errors += count;
+      continue;
+    }
+    const version = versionOf.get(Number(generation));
+    const expected = version === undefined ? undefined : expectedAnswer(version);
+    if (expected === undefined || expected.rule !== rule || expected.status !== Number(status)) inconsistent += count;
+  }
+  return { inconsistent, errors };
+}
+
+/** For each generation after the first one answered: how long older generations kept answering after it began. */
+function overlapWindows(seen: WrkAnswers['seen']): number[] {
+  const generations = [...seen.keys()].filter((g) => g >= 0).sort((a, b) => a - b);
+  const windows: number[] = [];
+  let lastOld = Number.NEGATIVE_INFINITY;
+  for (const [i, g] of generations.entries()) {
+    const [first, last] = seen.get(g)!;
+    if (i > 0) windows.push(Math.max(0, lastOld - first));
+    lastOld = Math.max(lastOld, last);
+  }
+  return windows;
+}
+
+/**
+ * Load with a reload every `intervalMs` from a driver process (support/reload-driver.ts), which
+ * alternates the two configs of RELOAD_TEXTS and learns generation -> version from each POST
+ * /reload answer. The warm-up reloads too, so the reload path is compiled before measuring.
+ */
+export async function reloadRun(args: (file: string) => readonly string[], timing: RunTiming, intervalMs: number, dir: string, name: string): Promise<ReloadRun> {
+  const file = path.join(dir, `reload-${name}.yaml`);
+  writeFileSync(file, RELOAD_TEXTS[1]!); // version 1
+  const server = await startServer(args(file), 60_000);
+  const driver = await ReloadDriver.start().catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
+  try {
+    await expectVerdict(server, expectedAnswer(1).rule);
+    const versionOf = new Map<number, number>([[1, 1]]);
+    const storm = async (firstVersion: number, durationS: number, check: boolean) => {
+      const startMonoMs = toMonotonicMs(performance.now());
+      const [log, load] = await Promise.all([
+        driver.drive({ admin: server.admin, file, firstVersion, startMonoMs, durationMs: durationS * 1000, intervalMs, action: 'reload', texts: RELOAD_TEXTS }),
+        wrk(server, timing, durationS, dir, check),
+      ]);
+      for (const [generation, version] of log.versionOf) versionOf.set(generation, version);
+      return { log, load };
+    };
+    const warm = await storm(1, timing.warmupS, false);
+    const { log, load } = await storm(warm.log.lastVersion, timing.durationS, true);
+    const answers = load.answers!;
+    const checked = check(answers, versionOf);
+    return {
+      load,
+      inconsistent: checked.inconsistent,
+      errors: checked.errors + load.errors,
+      reloads: log.instants.length,
+      reloadFailures: log.failures + warm.log.failures,
+      windowsMs: overlapWindows(answers.seen),
+      stale: answers.stale,
+    };
+  } finally {
+    await driver.close();
+    await server.stop();
+  }
+}
