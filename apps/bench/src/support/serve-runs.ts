@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ReloadDriver, toMonotonicMs } from './reload-driver.js';
 import { treeCpu, treeMemory, treeRss } from './process-tree.js';
+import { checkAnswers, overlapWindows } from './answer-check.js';
 import { expectedAnswer, RELOAD_TEXTS } from './serve-configs.js';
 import { type ServerProcess, startServer } from './server-process.js';
-import { runWrk, type WrkAnswers, type WrkResult } from './wrk.js';
+import { runWrk, type WrkResult } from './wrk.js';
 
 /**
  * One measured run of serve-throughput against one server process: steady load (req/s,
@@ -91,36 +92,6 @@ export interface ReloadRun {
   readonly stale: number;
 }
 
-/** Counts answers that disagree with their generation's config; 5xx answers are errors, not verdicts. */
-function check(answers: WrkAnswers, versionOf: ReadonlyMap<number, number>): { inconsistent: number; errors: number } {
-  let inconsistent = 0;
-  let errors = 0;
-  for (const [key, count] of answers.counts) {
-    const [generation, status, rule = ''] = key.split(' ') as [string, string, string?];
-    if (Number(status) >= 500) {
-      errors += count;
-      continue;
-    }
-    const version = versionOf.get(Number(generation));
-    const expected = version === undefined ? undefined : expectedAnswer(version);
-    if (expected === undefined || expected.rule !== rule || expected.status !== Number(status)) inconsistent += count;
-  }
-  return { inconsistent, errors };
-}
-
-/** For each generation after the first one answered: how long older generations kept answering after it began. */
-function overlapWindows(seen: WrkAnswers['seen']): number[] {
-  const generations = [...seen.keys()].filter((g) => g >= 0).sort((a, b) => a - b);
-  const windows: number[] = [];
-  let lastOld = Number.NEGATIVE_INFINITY;
-  for (const [i, g] of generations.entries()) {
-    const [first, last] = seen.get(g)!;
-    if (i > 0) windows.push(Math.max(0, lastOld - first));
-    lastOld = Math.max(lastOld, last);
-  }
-  return windows;
-}
-
 /**
  * Load with a reload every `intervalMs` from a driver process (support/reload-driver.ts), which
  * alternates the two configs of RELOAD_TEXTS and learns generation -> version from each POST
@@ -149,7 +120,7 @@ export async function reloadRun(args: (file: string) => readonly string[], timin
     const warm = await storm(1, timing.warmupS, false);
     const { log, load } = await storm(warm.log.lastVersion, timing.durationS, true);
     const answers = load.answers!;
-    const checked = check(answers, versionOf);
+    const checked = checkAnswers(answers, versionOf, expectedAnswer);
     return {
       load,
       inconsistent: checked.inconsistent,
