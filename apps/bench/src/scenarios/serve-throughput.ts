@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Scenario, type ScenarioResult, target } from '../harness.js';
+import { type Scenario, type ScenarioResult, type Target, target } from '../harness.js';
 import { type Measurement, measurement, median, round } from '../stats.js';
 import { listEntries, sizeLabel, writeListFile } from '../support/lists.js';
 import { serveConfig } from '../support/serve-configs.js';
@@ -51,6 +51,27 @@ const rotate = <T>(list: readonly T[], r: number): T[] => [...list.slice(r % lis
 function skipped(why: string): ScenarioResult {
   process.stdout.write(`serve-throughput: skipped: ${why}\n`);
   return { measurements: {}, ratios: {}, targets: [], params: { skipped: why }, notes: [`Skipped: ${why}.`] };
+}
+
+/** The reading, phrased from this run's numbers: where the CPU and the memory went, and by how much a target was missed. */
+function reading(m: Readonly<Record<string, Measurement>>, targets: readonly Target[], big: string): string {
+  const med = (k: string): number => m[k]!.median;
+  const mib = (k: string): string => `${(med(k) / 2 ** 20).toFixed(0)} MiB`;
+  const cores = (s: Server, w: string): string =>
+    `${med(`${s}, ${w}: CPU of the first process's main thread`).toFixed(2)} + ${med(`${s}, ${w}: CPU of every other thread`).toFixed(2)} cores`;
+  const missed = targets
+    .filter((t) => !t.met)
+    .map((t) => {
+      const [op, goal] = t.target.split(' ') as [string, string];
+      const by = op === '>=' ? 1 - t.value / Number(goal) : t.value / Number(goal) - 1;
+      return `${t.name} is ${t.value} (${t.target}; off by ${Math.abs(by * 100).toFixed(0)}%)`;
+    });
+  return (
+    `Read: with the default config genswap serve answered ${Math.round(med('genswap serve, default config: req/s'))} req/s, node:cluster ${Math.round(med('node:cluster, default config: req/s'))}, one inline process ${Math.round(med('inline, default config: req/s'))}. ` +
+    `CPU while measuring (the first process's main thread + every other thread): genswap serve ${cores('genswap serve', 'default config')}, node:cluster ${cores('node:cluster', 'default config')}, inline ${cores('inline', 'default config')}. ` +
+    `With the ${big}, RSS of the process tree: genswap serve ${mib(`genswap serve, ${big}: RSS of the process tree (peak under load)`)}, node:cluster ${mib(`node:cluster, ${big}: RSS of the process tree (peak under load)`)} (its primary alone ${mib(`node:cluster, ${big}: RSS of the primary alone (after the load)`)}), inline ${mib(`inline, ${big}: RSS of the process tree (peak under load)`)}. ` +
+    (missed.length === 0 ? 'Every target was met.' : `Missed: ${missed.join('; ')}.`)
+  );
 }
 
 export const scenario: Scenario = {
@@ -105,6 +126,7 @@ export const scenario: Scenario = {
         measurements[`${k}: max latency`] = measurement('ms', list.map((x) => round(x.load.maxMs, 3)));
         measurements[`${k}: RSS of the process tree (peak under load)`] = measurement('bytes', list.map((x) => x.rssPeak));
         measurements[`${k}: PSS of the process tree (after the load)`] = measurement('bytes', list.map((x) => x.pss));
+        if (s === 'node:cluster') measurements[`${k}: RSS of the primary alone (after the load)`] = measurement('bytes', list.map((x) => x.rootRss));
         measurements[`${k}: CPU of the first process's main thread`] = measurement('cores', list.map((x) => round(x.mainThreadCores, 2)));
         measurements[`${k}: CPU of every other thread`] = measurement('cores', list.map((x) => round(x.otherThreadsCores, 2)));
         measurements[`${k}: errors and non-200 answers`] = measurement('count', list.map((x) => x.load.errors + x.load.non2xx));
@@ -148,9 +170,7 @@ export const scenario: Scenario = {
       target(`RSS with the ${big}, genswap serve / node:cluster`, ratios[`RSS, genswap serve / node:cluster, ${big}`]!, '<=', 0.6),
       target(`genswap serve: inconsistent responses, ${storm}, all runs`, inconsistent, '<=', 0),
     ];
-    const med = (k: string): number => measurements[k]!.median;
     const cores = cpus().length;
-    const missed = targets.filter((t) => !t.met).map((t) => `${t.name}: ${t.value} against ${t.target}`);
     return {
       params: {
         rounds,
@@ -171,7 +191,7 @@ export const scenario: Scenario = {
         `The alternatives: 'inline' is one Node process computing the verdict on its HTTP thread; 'node:cluster' is ${N} processes doing the same behind node:cluster's default round-robin, its primary loading and compiling the config once and sending each process the gateway codec's bytes over IPC; every process decodes its own copy and keeps its own rate-limit table. Both build the same HttpTask as genswap's front end and call the same handleRequest.`,
         `Memory: the sum of VmRSS over the server's process tree (/proc), sampled every 250 ms while measuring (the peak is reported); RSS counts pages shared between processes (the node binary) once per process, so the PSS sum after the load, which splits them, is given beside it. CPU: utime + stime per thread over the measured run; for genswap serve the first process's main thread is its primary, for the cluster it is the primary (which only hands out connections), for inline it is the one thread serving.`,
         `Reloads: a driver process (support/reload-driver.ts) writes, every ${RELOAD_INTERVAL_MS} ms, the next version of a config whose last rule allows the probed request (odd versions, reload-a, 200) or denies it (even versions, reload-b, 403), asks POST /reload, and learns from each answer which generation that version became. A wrk Lua response callback counts every answer by generation, status and rule (it makes wrk parse headers, so these req/s are lower than the steady ones); an answer is inconsistent when its rule or status is not that of its generation's version. 'Old and new config both answering' is, per reload, the time from the first answer of the new generation to the last answer of an older one, as the client saw them: for genswap that is requests pinned before the publish finishing after it; for the cluster it also holds the time until its last process has applied the new config (its reload answers once every process has acknowledged).`,
-        `Read: with the default config genswap serve gave ${Math.round(med('genswap serve, default config: req/s'))} req/s against ${Math.round(med('node:cluster, default config: req/s'))} for node:cluster and ${Math.round(med('inline, default config: req/s'))} for one inline process; its primary's main thread used ${med("genswap serve, default config: CPU of the first process's main thread").toFixed(2)} cores and its other threads ${med('genswap serve, default config: CPU of every other thread').toFixed(2)}. ${missed.length === 0 ? 'Every target was met.' : `Missed: ${missed.join('; ')}.`}`,
+        reading(measurements, targets, big),
       ],
     };
   },

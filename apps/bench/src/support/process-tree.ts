@@ -10,6 +10,8 @@ export interface TreeMemory {
   readonly rss: number;
   /** Sum of Pss from smaps_rollup, bytes (NaN where the kernel does not offer it). */
   readonly pss: number;
+  /** VmRSS of the root alone (a cluster's primary), bytes. */
+  readonly rootRss: number;
   readonly processes: number;
 }
 
@@ -67,13 +69,15 @@ export function treeRss(root: number): number {
 export function treeMemory(root: number): TreeMemory {
   let rss = 0;
   let pss = 0;
+  let rootRss = 0;
   const pids = processTree(root);
   for (const pid of pids) {
     const value = kibField(readOr(`/proc/${pid}/status`), 'VmRSS');
     if (Number.isFinite(value)) rss += value;
+    if (pid === root) rootRss = value;
     pss += kibField(readOr(`/proc/${pid}/smaps_rollup`), 'Pss');
   }
-  return { rss, pss, processes: pids.length };
+  return { rss, pss, rootRss, processes: pids.length };
 }
 
 /** CPU time (user + system) so far: the root's main thread, and every other thread of the tree. */

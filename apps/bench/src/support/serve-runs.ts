@@ -42,6 +42,8 @@ export interface SteadyRun {
   readonly rssPeak: number;
   /** PSS sum of the tree after the load. */
   readonly pss: number;
+  /** RSS of the first process alone after the load (genswap's only one, the cluster's primary). */
+  readonly rootRss: number;
   readonly processes: number;
   /** CPU while measuring, in cores: the first process's main thread, and every other thread. */
   readonly mainThreadCores: number;
@@ -69,6 +71,7 @@ export async function steadyRun(args: readonly string[], timing: RunTiming, dir:
       load,
       rssPeak: Math.max(rssPeak, memory.rss),
       pss: memory.pss,
+      rootRss: memory.rootRss,
       processes: memory.processes,
       mainThreadCores: (cpu1.mainThreadS - cpu0.mainThreadS) / seconds,
       otherThreadsCores: (cpu1.otherThreadsS - cpu0.otherThreadsS) / seconds,
