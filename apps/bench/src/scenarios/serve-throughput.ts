@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Scenario, type ScenarioResult, type Target, target } from '../harness.js';
 import { type Measurement, measurement, median, round } from '../stats.js';
+import { allowedCpus, SERVER_CPUS_ENV } from '../support/cpus.js';
 import { listEntries, sizeLabel, writeListFile } from '../support/lists.js';
 import { serveConfig } from '../support/serve-configs.js';
 import { PROBE_HEADERS, type ReloadRun, reloadRun, type RunTiming, type SteadyRun, steadyRun } from '../support/serve-runs.js';
@@ -63,6 +64,7 @@ function reading(m: Readonly<Record<string, Measurement>>, targets: readonly Tar
     .filter((t) => !t.met)
     .map((t) => {
       const [op, goal] = t.target.split(' ') as [string, string];
+      if (Number(goal) === 0) return `${t.name} is ${t.value} (${t.target})`;
       const by = op === '>=' ? 1 - t.value / Number(goal) : t.value / Number(goal) - 1;
       return `${t.name} is ${t.value} (${t.target}; off by ${Math.abs(by * 100).toFixed(0)}%)`;
     });
@@ -143,7 +145,7 @@ export const scenario: Scenario = {
       measurements[`${k}: reloads done`] = measurement('count', list.map((x) => x.reloads - x.reloadFailures));
       measurements[`${k}: reloads failed`] = measurement('count', list.map((x) => x.reloadFailures));
       measurements[`${k}: answers from an older config after a newer one answered`] = measurement('count', list.map((x) => x.stale));
-      measurements[`${k}: old and new config both answering, median per reload`] = measurement('ms', list.map((x) => round(median(x.windowsMs), 3)));
+      measurements[`${k}: old and new config both answering, median per reload`] = measurement('ms', list.map((x) => (x.windowsMs.length === 0 ? 0 : round(median(x.windowsMs), 3))));
       measurements[`${k}: old and new config both answering, longest`] = measurement('ms', list.map((x) => round(Math.max(0, ...x.windowsMs), 3)));
     }
 
@@ -170,7 +172,12 @@ export const scenario: Scenario = {
       target(`RSS with the ${big}, genswap serve / node:cluster`, ratios[`RSS, genswap serve / node:cluster, ${big}`]!, '<=', 0.6),
       target(`genswap serve: inconsistent responses, ${storm}, all runs`, inconsistent, '<=', 0),
     ];
-    const cores = cpus().length;
+    const cores = cpus().length; // the machine's, not the share --client-cpus left this process
+    const serverCpus = process.env[SERVER_CPUS_ENV];
+    const where = (): string =>
+      serverCpus === undefined || serverCpus === ''
+        ? `On this ${cores}-core machine wrk (one thread) and the server under test share the cores`
+        : `The servers ran on CPUs ${serverCpus} of this ${cores}-core machine (pnpm bench --server-cpus), wrk and the bench process on CPUs ${allowedCpus() ?? 'unknown'}`;
     return {
       params: {
         rounds,
@@ -186,7 +193,7 @@ export const scenario: Scenario = {
       ratios,
       targets,
       notes: [
-        `On this ${cores}-core machine wrk (one thread) and the server under test share the cores; every run starts a fresh server process, warms it up with ${timing.warmupS} s of the same load, then measures ${timing.durationS} s. Rounds are interleaved and each starts with a different server. Ratios are taken per round, then their median.`,
+        `${where()}; every run starts a fresh server process, warms it up with ${timing.warmupS} s of the same load, then measures ${timing.durationS} s. Rounds are interleaved and each starts with a different server. Ratios are taken per round, then their median.`,
         `Config: the gateway's bundled config without its loopback allow entries and limit rules (support/serve-configs.ts), so each request is judged in full: X-Forwarded-For believed from the trusted loopback proxy, the allow and deny lists searched, every rule tried, allowed by default. The big variant adds a deny list file of ${entries.toLocaleString('en-US')} entries (support/lists.ts), which the probed address is not on.`,
         `The alternatives: 'inline' is one Node process computing the verdict on its HTTP thread; 'node:cluster' is ${N} processes doing the same behind node:cluster's default round-robin, its primary loading and compiling the config once and sending each process the gateway codec's bytes over IPC; every process decodes its own copy and keeps its own rate-limit table. Both build the same HttpTask as genswap's front end and call the same handleRequest.`,
         `Memory: the sum of VmRSS over the server's process tree (/proc), sampled every 250 ms while measuring (the peak is reported); RSS counts pages shared between processes (the node binary) once per process, so the PSS sum after the load, which splits them, is given beside it. CPU: utime + stime per thread over the measured run; for genswap serve the first process's main thread is its primary, for the cluster it is the primary (which only hands out connections), for inline it is the one thread serving.`,
