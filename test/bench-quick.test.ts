@@ -39,7 +39,7 @@ describe('pnpm bench --quick', () => {
       expect(m.samples.length).toBeGreaterThan(0);
     }
     for (const r of Object.values(report.ratios) as number[]) expect(Number.isFinite(r)).toBe(true);
-  });
+  }, 120_000); // as long as the spawnSync timeout: a quick run of the HTTP scenarios takes 20-40 s on a busy 2-core machine
 
   // Pinning needs two CPUs and taskset; the report records the CPUs the bench process really had.
   const pinnable = process.platform === 'linux' && cpus().length >= 2 && spawnSync('taskset', ['--version']).status === 0;

@@ -14,6 +14,7 @@ import { runWrk, type WrkResult } from './wrk.js';
  * Every run starts a fresh server and warms it up before measuring.
  */
 export interface RunTiming {
+  /** 0: no warm-up (quick runs, which only prove the scenario works). */
   readonly warmupS: number;
   readonly durationS: number;
   readonly connections: number;
@@ -54,7 +55,7 @@ export async function steadyRun(args: readonly string[], timing: RunTiming, dir:
   const server = await startServer(args, 120_000);
   try {
     await expectVerdict(server, 'default');
-    await wrk(server, timing, timing.warmupS, dir, false);
+    if (timing.warmupS > 0) await wrk(server, timing, timing.warmupS, dir, false);
     let rssPeak = treeRss(server.pid);
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, treeRss(server.pid))), 250);
     const cpu0 = treeCpu(server.pid);
@@ -120,8 +121,8 @@ export async function reloadRun(args: (file: string) => readonly string[], timin
       for (const [generation, version] of log.versionOf) versionOf.set(generation, version);
       return { log, load };
     };
-    const warm = await storm(1, timing.warmupS, false);
-    const { log, load } = await storm(warm.log.lastVersion, timing.durationS, true);
+    const warm = timing.warmupS > 0 ? (await storm(1, timing.warmupS, false)).log : { lastVersion: 1, failures: 0 };
+    const { log, load } = await storm(warm.lastVersion, timing.durationS, true);
     const answers = load.answers!;
     const checked = checkAnswers(answers, versionOf, expectedAnswer);
     return {
@@ -129,7 +130,7 @@ export async function reloadRun(args: (file: string) => readonly string[], timin
       inconsistent: checked.inconsistent,
       errors: checked.errors + load.errors,
       reloads: log.instants.length,
-      reloadFailures: log.failures + warm.log.failures,
+      reloadFailures: log.failures + warm.failures,
       windowsMs: overlapWindows(answers.seen),
       stale: answers.stale,
     };
