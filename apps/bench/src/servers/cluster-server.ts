@@ -48,9 +48,10 @@ function sendConfig(worker: Worker, gen: number, bytes: Uint8Array): Promise<voi
 }
 
 cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)), serialization: 'advanced' });
+let exited = 0;
 cluster.on('exit', (worker, code, signal) => {
   if (stopping) {
-    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    if (++exited === processes) process.exit(0);
     return;
   }
   process.stderr.write(`cluster server: process ${worker.process.pid} exited (${code ?? signal})\n`);

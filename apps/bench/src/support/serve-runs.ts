@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ReloadDriver, toMonotonicMs } from './reload-driver.js';
-import { treeCpu, treeMemory, treeRss } from './process-tree.js';
 import { checkAnswers, overlapWindows } from './answer-check.js';
+import { treeCpu, treeMemory, treeRss } from './process-tree.js';
+import { ReloadDriver, toMonotonicMs } from './reload-driver.js';
 import { expectedAnswer, RELOAD_TEXTS } from './serve-configs.js';
 import { type ServerProcess, startServer } from './server-process.js';
 import { runWrk, type WrkResult } from './wrk.js';
