@@ -103,6 +103,8 @@ export interface ListenSocket {
   readonly address: AddressInfo;
   /** What the next thread listens on. */
   specForThread(): Promise<ListenSpec>;
+  /** Nothing to hand out for now (every seat is taken): let go of helpers until the next specForThread. */
+  rest(): void;
   /** Stops keeping the address: threads still listening keep their own descriptors. */
   close(): void;
 }
@@ -122,6 +124,11 @@ class SharedListenSocket implements ListenSocket {
     return { kind: 'fd', fd: copy.fd };
   }
 
+  rest(): void {
+    // The relay is a whole node process (some 40 MB of RSS): it runs only while threads start.
+    this.relay.close();
+  }
+
   close(): void {
     this.relay.close();
     this.reserve.close(); // never handed out: this descriptor is ours alone
@@ -134,6 +141,7 @@ class ReusePortSocket implements ListenSocket {
   async specForThread(): Promise<ListenSpec> {
     return { kind: 'reuseport', host: this.address.address, port: this.address.port };
   }
+  rest(): void {}
   close(): void {}
 }
 
