@@ -8,8 +8,8 @@ import { GenswapError } from '@genswap/core';
  */
 export const GATEWAY_ERRORS = {
   GENSWAP_GATEWAY_CONFIG_BAD_CIDR: 'Write an IPv4 or IPv6 address, optionally with a prefix length (10.0.0.0/8, 2001:db8::/32), with no host bits set after the prefix.',
-  GENSWAP_GATEWAY_CONFIG_BAD_REGEX: 'Fix the regular expression so that `new RegExp(source)` accepts it (JavaScript syntax).',
-  GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX: 'Rewrite the pattern without a quantifier inside a repeated group (e.g. `(a+)+`) or a backreference, and keep it under the length cap: such patterns can take exponential time on hostile input.',
+  GENSWAP_GATEWAY_CONFIG_BAD_REGEX: 'Write the pattern in RE2 syntax (JavaScript syntax without backreferences or lookaround; `\\x{41}` for `\\u0041`): rules run on a linear-time engine that cannot run those.',
+  GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX: 'Shorten the pattern (at most 256 characters) or lower its repetition counts (at most 2000 compiled instructions): the per-character cost of matching grows with the program.',
   GENSWAP_GATEWAY_CONFIG_UNKNOWN_LIMIT: 'Name a limit defined under `limits`, or define it there.',
   GENSWAP_GATEWAY_CONFIG_BAD_RULE: 'Give a `limit` rule the name of its limit, and give `limit` only to `action: limit` rules.',
   GENSWAP_GATEWAY_CONFIG_TOO_MANY_RANGES: 'Split the list or aggregate it into larger CIDR blocks; each address family holds at most 16,777,216 ranges.',

@@ -30,4 +30,4 @@ export { RateTable } from './rate-limit/rate-table.js';
 export type { HitResult, RateTableStats } from './rate-limit/rate-table.js';
 export { finishHash, hashString, hashWord, startHash } from './rate-limit/key-hash.js';
 export type { KeyHash } from './rate-limit/key-hash.js';
-export { checkRegex, MAX_REGEX_LENGTH } from './rules/regex-safety.js';
+export { checkRegex, MAX_PROGRAM_SIZE, MAX_REGEX_LENGTH } from './rules/linear-regex.js';

@@ -123,17 +123,24 @@ statuses: { limited: 403 }
     ]);
   });
 
-  it('rejects catastrophic-backtracking and over-long regexes', async () => {
+  it('accepts the shapes that stalled the backtracking engine, refuses what no linear engine runs, with locations', async () => {
     const found = await problems(`rules:
   - action: deny
-    match: { pathRegex: "^/(a+)+$" }
+    match: { pathRegex: "^/(a+)+$", userAgent: "^(\\\\w|\\\\d)+$" }
   - action: deny
     match: { headers: [{ name: referer, regex: "${'x'.repeat(300)}" }] }
+  - action: deny
+    match: { userAgent: "(a)\\\\1" }
+  - action: deny
+    match: { pathRegex: "^/(?!public)" }
 `);
-    expect(found.map((p) => [p.path, p.code])).toEqual([
-      ['rules[0].match.pathRegex', 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
-      ['rules[1].match.headers[0].regex', 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
+    expect(found.map((p) => [p.path, p.line, p.column, p.code])).toEqual([
+      ['rules[1].match.headers[0].regex', 5, 48, 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
+      ['rules[2].match.userAgent', 7, 25, 'GENSWAP_GATEWAY_CONFIG_BAD_REGEX'],
+      ['rules[3].match.pathRegex', 9, 25, 'GENSWAP_GATEWAY_CONFIG_BAD_REGEX'],
     ]);
+    expect(found[1]!.message).toMatch(/backreference/);
+    expect(found[2]!.message).toMatch(/lookahead/);
   });
 
   it('checks limit references and rule shapes', async () => {

@@ -3,7 +3,7 @@ import type { GatewayErrorCode } from '../errors.js';
 import { newCidrBounds, parseCidr } from '../ip/cidr.js';
 import type { IpRanges } from '../ip/ip-ranges.js';
 import { RangeSetBuilder } from '../ip/range-set-builder.js';
-import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/regex-safety.js';
+import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/linear-regex.js';
 import type { GatewayConfig, HeaderCondition, LimitSpec, RuleSpec } from './gateway-config.js';
 import type { GatewayInput } from './schema.js';
 
@@ -53,7 +53,7 @@ function compileRanges(ctx: CompileContext, cidrs: readonly string[], cidrsPath:
   return builder.build();
 }
 
-function checkPattern(ctx: CompileContext, source: string | undefined, flags: string, path: ConfigPath): void {
+function checkPattern(ctx: CompileContext, source: string | undefined, flags: number, path: ConfigPath): void {
   if (source === undefined) return;
   const problem = checkRegex(source, flags);
   if (problem !== undefined) ctx.problemAt(path, problem.message, problem.code);
