@@ -34,14 +34,15 @@ function contains(ranges: GatewayConfig['lists']['deny'], ip: string): boolean {
 describe('gateway definition', () => {
   it('gives a near-empty file sane defaults: no lists, no rules, standard statuses', async () => {
     const config = await compile('{}\n');
-    expect(config.settings).toEqual({ statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {} });
+    expect(config.settings).toEqual({ statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {}, proxies: [], unparseableClient: 'deny' });
     expect(config.lists.deny.v4.length + config.lists.allow.v4.length + config.lists.trustedProxies.v4.length).toBe(0);
   });
 
   it('compiles lists, list files, rules and limits', async () => {
     writeFileSync(path.join(dir, 'deny.txt'), '# scanners\n192.0.2.0/24\n\n2001:db8::/32   # a comment\n198.51.100.7\n');
     const config = await compile(`
-trustedProxies: [127.0.0.1/32, "::1"]
+trustedProxies:
+  - { addresses: [127.0.0.1/32, "::1"], sets: nginx }
 ip:
   allow: [192.0.2.10]
   deny: [203.0.113.0/24, "::ffff:198.51.100.0/120"]
@@ -83,9 +84,26 @@ statuses: { limited: 403 }
       },
     ]);
     expect(config.settings.limits).toEqual({
-      login: { name: 'login', requests: 5, windowSeconds: 60 },
-      api: { name: 'api', requests: 100, windowSeconds: 1, keyHeader: 'x-api-key' },
+      login: { name: 'login', requests: 5, windowSeconds: 60, ipv4Prefix: 32, ipv6Prefix: 64 },
+      api: { name: 'api', requests: 100, windowSeconds: 1, keyHeader: 'x-api-key', ipv4Prefix: 32, ipv6Prefix: 64 },
     });
+    expect(config.settings.proxies).toEqual([
+      { addresses: ['127.0.0.1/32', '::1'], sets: ['x-forwarded-for', 'x-real-ip', 'x-original-uri', 'x-original-method', 'x-forwarded-host'] },
+    ]);
+  });
+
+  it('makes every trusted proxy name the headers it sets, and checks its addresses', async () => {
+    const found = await problems(`trustedProxies:
+  - 127.0.0.1
+  - { addresses: [10.0.0.1/8], sets: traefik }
+`);
+    expect(found.map((p) => [p.path, p.line, p.code])).toEqual([
+      ['trustedProxies[0]', 2, 'GENSWAP_GATEWAY_CONFIG_BAD_PROXY'],
+      ['trustedProxies[1].addresses[0]', 3, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
+    ]);
+    expect(found[0]!.message).toMatch(/sets: nginx/);
+    const unknownHeader = await problems('trustedProxies:\n  - { addresses: [10.1.0.0/16], sets: [x-forwarded-for, x-original-url] }\n');
+    expect(unknownHeader.map((p) => [p.path.replace(/\[1\]$/, ''), p.line])).toEqual([['trustedProxies[0].sets', 2]]);
   });
 
   it('rejects bad CIDRs at their line and column, with the fix in the message', async () => {

@@ -4,7 +4,8 @@ import { newCidrBounds, parseCidr } from '../ip/cidr.js';
 import type { IpRanges } from '../ip/ip-ranges.js';
 import { RangeSetBuilder } from '../ip/range-set-builder.js';
 import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/linear-regex.js';
-import type { GatewayConfig, HeaderCondition, LimitSpec, RuleSpec } from './gateway-config.js';
+import { PROXY_PRESETS } from '../request/forwarding-headers.js';
+import type { GatewayConfig, HeaderCondition, LimitSpec, ProxySpec, RuleSpec } from './gateway-config.js';
 import type { GatewayInput } from './schema.js';
 
 /**
@@ -100,6 +101,7 @@ function compileRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
       ...(rule.action === 'limit' && rule.limit !== undefined ? { limit: rule.limit } : {}),
       ...(m.methods !== undefined ? { methods: m.methods.map((x) => x.toUpperCase()) } : {}),
       ...(m.path !== undefined ? { pathPrefix: m.path } : {}),
+      ...(m.pathEquals !== undefined ? { pathEquals: m.pathEquals } : {}),
       ...(m.pathRegex !== undefined ? { pathRegex: m.pathRegex } : {}),
       ...(m.hosts !== undefined ? { hosts: m.hosts.map((h) => h.toLowerCase().replace(/\.$/, '')) } : {}),
       ...(m.userAgent !== undefined ? { userAgent: m.userAgent } : {}),
@@ -110,30 +112,68 @@ function compileRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
 }
 
 function compileLimits(value: GatewayInput): Record<string, LimitSpec> {
-  const limits: Record<string, LimitSpec> = {};
+  // Null prototype: looked up by rule.limit (checked with Object.hasOwn above, but a plain
+  // object would still answer `constructor` from its prototype).
+  const limits: Record<string, LimitSpec> = Object.create(null) as Record<string, LimitSpec>;
   for (const [name, l] of Object.entries(value.limits)) {
     limits[name] = {
       name,
       requests: l.requests,
       windowSeconds: l.windowSeconds,
       ...(l.key === 'ip' ? {} : { keyHeader: l.key.slice('header:'.length).toLowerCase() }),
+      ipv4Prefix: l.ipv4Prefix,
+      ipv6Prefix: l.ipv6Prefix,
     };
   }
   return limits;
 }
 
+/**
+ * Trusted proxies: each names the headers it sets (a preset or a list). The union of their
+ * addresses becomes the shared `trustedProxies` table; the per-proxy CIDRs (few) travel in
+ * the settings so a worker knows which proxy a peer is and which of its headers to believe.
+ */
+function compileProxies(ctx: CompileContext, value: GatewayInput): { proxies: ProxySpec[]; union: IpRanges } {
+  const proxies: ProxySpec[] = [];
+  const cidrs: string[] = [];
+  const paths: ConfigPath[] = [];
+  value.trustedProxies.forEach((proxy, i) => {
+    if (typeof proxy === 'string') {
+      ctx.problemAt(['trustedProxies', i], `name the forwarding headers this proxy sets: write { addresses: [${proxy}], sets: nginx } (or envoy, traefik, or a list of header names)`, 'GENSWAP_GATEWAY_CONFIG_BAD_PROXY');
+      return;
+    }
+    const sets = typeof proxy.sets === 'string' ? [...PROXY_PRESETS[proxy.sets]] : [...new Set(proxy.sets)];
+    proxies.push({ addresses: [...proxy.addresses], sets });
+    proxy.addresses.forEach((cidr, k) => {
+      cidrs.push(cidr);
+      paths.push(['trustedProxies', i, 'addresses', k]);
+    });
+  });
+  const builder = new RangeSetBuilder();
+  const bounds = newCidrBounds();
+  cidrs.forEach((text, k) => {
+    const family = parseCidr(text, bounds);
+    if (typeof family === 'string') ctx.problemAt(paths[k]!, family, BAD_CIDR);
+    else builder.add(family, bounds);
+  });
+  return { proxies, union: builder.build() };
+}
+
 /** `definition.compile`: the validated config into its runtime form. */
 export function compileGateway(value: GatewayInput, ctx: CompileContext): GatewayConfig {
+  const { proxies, union } = compileProxies(ctx, value);
   return {
     settings: {
       statuses: { ...value.statuses },
       rules: compileRules(ctx, value),
       limits: compileLimits(value),
+      proxies,
+      unparseableClient: value.unparseableClient,
     },
     lists: {
       allow: compileRanges(ctx, value.ip.allow, ['ip', 'allow'], value.ip.allowFiles, ['ip', 'allowFiles']),
       deny: compileRanges(ctx, value.ip.deny, ['ip', 'deny'], value.ip.denyFiles, ['ip', 'denyFiles']),
-      trustedProxies: compileRanges(ctx, value.trustedProxies, ['trustedProxies'], [], []),
+      trustedProxies: union,
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { GatewaySettings, HeaderCondition, RuleSpec } from '../config/gateway-config.js';
 import type { DescribedRequest } from '../request/describe-request.js';
+import { headerValue } from '../request/forwarding-headers.js';
 import { compileLinearRegex, type LinearRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from './linear-regex.js';
 
 /**
@@ -39,7 +40,7 @@ function hostMatches(hosts: readonly string[], host: string): boolean {
 }
 
 function headerMatches(h: CompiledHeader, headers: Readonly<Record<string, string | undefined>>): boolean {
-  const value = headers[h.condition.name];
+  const value = headerValue(headers, h.condition.name);
   if (h.condition.present !== undefined) return (value !== undefined) === h.condition.present;
   if (value === undefined) return false;
   if (h.condition.equals !== undefined) return value === h.condition.equals;
@@ -50,9 +51,10 @@ function ruleMatches(rule: CompiledRule, req: DescribedRequest): boolean {
   const spec = rule.spec;
   if (spec.methods !== undefined && !spec.methods.includes(req.method)) return false;
   if (spec.pathPrefix !== undefined && !req.path.startsWith(spec.pathPrefix)) return false;
+  if (spec.pathEquals !== undefined && req.path !== spec.pathEquals) return false;
   if (rule.pathRegex !== undefined && !rule.pathRegex.test(req.path)) return false;
   if (spec.hosts !== undefined && !hostMatches(spec.hosts, req.host)) return false;
-  if (rule.userAgent !== undefined && !rule.userAgent.test(req.headers['user-agent'] ?? '')) return false;
+  if (rule.userAgent !== undefined && !rule.userAgent.test(headerValue(req.headers, 'user-agent') ?? '')) return false;
   if (rule.headers !== undefined) {
     for (const h of rule.headers) if (!headerMatches(h, req.headers)) return false;
   }
