@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { decodeText } from './decode-text.js';
 import type { Limits } from './limits.js';
@@ -5,6 +6,9 @@ import { splitList } from './list-file.js';
 import { formatPath, type ProblemList } from './problems.js';
 import { readFileBoundedSync } from './read-file.js';
 import type { CompileContext, ConfigPath, ListFile } from './types.js';
+
+/** Longest message a problem about one list line may carry. */
+const MAX_LIST_MESSAGE_CHARS = 200;
 
 /** Finds the line and column of a document path in the config file. */
 export type PathLocator = (path: ConfigPath) => { line: number; column: number };
@@ -19,6 +23,8 @@ export class LoadCompileContext implements CompileContext {
   listReadMs = 0;
   listParseMs = 0;
   private readonly lists = new Map<string, ListFile | undefined>();
+  /** Bytes read from list files so far, against maxListTotalBytes. */
+  private listBytes = 0;
 
   constructor(
     readonly file: string,
@@ -39,7 +45,9 @@ export class LoadCompileContext implements CompileContext {
   }
 
   problemInList(list: ListFile, index: number, message: string, code: string): void {
-    this.problems.add({ file: list.file, line: list.lines[index] ?? 0, column: list.lines[index] === undefined ? 0 : 1, path: '', message, code });
+    // Backstop for compile steps that quote a whole entry: a problem about one line stays short.
+    const text = message.length > MAX_LIST_MESSAGE_CHARS ? `${message.slice(0, MAX_LIST_MESSAGE_CHARS)}…` : message;
+    this.problems.add({ file: list.file, line: list.lines[index] ?? 0, column: list.lines[index] === undefined ? 0 : 1, path: '', message: text, code });
   }
 
   readList(ref: string, at: ConfigPath): ListFile | undefined {
@@ -47,8 +55,15 @@ export class LoadCompileContext implements CompileContext {
       this.problemAt(at, 'a list file reference must be a non-empty path', 'GENSWAP_CONFIG_TYPE');
       return undefined;
     }
-    const file = path.resolve(this.dir, ref);
-    // The same list named twice is read once, and a broken one reported once.
+    const named = path.resolve(this.dir, ref);
+    // The same list named twice, or through symlinks, is read (and counted) once, and a broken
+    // one reported once. A path that does not resolve is left as named for load() to report.
+    let file = named;
+    try {
+      file = realpathSync(named);
+    } catch {
+      file = named;
+    }
     if (this.lists.has(file)) return this.lists.get(file);
     const list = this.load(ref, file, at);
     this.lists.set(file, list);
@@ -61,13 +76,19 @@ export class LoadCompileContext implements CompileContext {
 
   private load(ref: string, file: string, at: ConfigPath): ListFile | undefined {
     const t0 = performance.now();
-    const read = readFileBoundedSync(file, this.limits.maxListBytes, 'maxListBytes');
+    const remaining = this.limits.maxListTotalBytes - this.listBytes;
+    // The tighter of the two limits bounds this read, so it stops at the budget, not after it.
+    const read =
+      remaining < this.limits.maxListBytes
+        ? readFileBoundedSync(file, remaining, `what is left of maxListTotalBytes (${this.limits.maxListTotalBytes} for all list files; ${this.listBytes} used by earlier ones)`)
+        : readFileBoundedSync(file, this.limits.maxListBytes, 'maxListBytes');
     const t1 = performance.now();
     this.listReadMs += t1 - t0;
     if (!read.ok) {
       this.problemAt(at, `list file ${JSON.stringify(ref)} (${file}): ${read.reason}`, read.code);
       return undefined;
     }
+    this.listBytes += read.bytes.byteLength;
     const decoded = decodeText(read.bytes);
     if (!decoded.ok) {
       this.problems.add({ file, line: decoded.line, column: decoded.column, path: '', message: decoded.reason, code: decoded.code });

@@ -6,5 +6,5 @@ export type { ConfigErrorCode } from './errors.js';
 export { formatPath, formatProblem } from './problems.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';
-export { splitList } from './list-file.js';
+export { excerpt, MAX_EXCERPT_CHARS, splitList } from './list-file.js';
 export { FORBIDDEN_KEYS } from './yaml-to-value.js';
