@@ -1,5 +1,5 @@
 import type { HttpResult, HttpTask, TaskContext } from '@genswap/supervisor';
-import type { GatewayConfig, LimitSpec, Verdict } from './config/gateway-config.js';
+import type { GatewayConfig, LimitSpec, ProxySpec, Verdict } from './config/gateway-config.js';
 import { FAMILY_NONE, FAMILY_V4 } from './ip/ip-address.js';
 import { containsAddress } from './ip/ip-ranges.js';
 import { finishHash, hashString, hashWord, type KeyHash, newKeyHash, startHash } from './rate-limit/key-hash.js';
@@ -11,6 +11,8 @@ import { ruleSetFor } from './rules/rule-set.js';
 
 /** The gateway's shared state (ctx.state): the rate-limit table. */
 export type GatewayState = RateLimitState;
+
+const NO_PROXIES: readonly ProxySpec[] = Object.freeze([]);
 
 /** Per-thread scratch: handlers run one at a time on a thread and keep nothing across calls. */
 const address = new Uint32Array(4);
@@ -49,14 +51,16 @@ function limitKey(limit: LimitSpec, req: DescribedRequest, seed: Uint32Array): K
     hashString(keyHash, keyValue);
   } else if (req.client.family === FAMILY_V4) {
     hashWord(keyHash, 4);
-    hashWord(keyHash, limit.ipv4Prefix);
-    hashWord(keyHash, maskWord(address[0]!, limit.ipv4Prefix));
+    const prefix = limit.ipv4Prefix ?? 32;
+    hashWord(keyHash, prefix);
+    hashWord(keyHash, maskWord(address[0]!, prefix));
   } else if (req.client.family !== FAMILY_NONE) {
     // One counter per IPv6 prefix (default /64): a host is handed a whole /64, so counting
     // single addresses lets one client rotate through 2^64 of them.
     hashWord(keyHash, 6);
-    hashWord(keyHash, limit.ipv6Prefix);
-    for (let k = 0; k < 4; k++) hashWord(keyHash, maskWord(address[k]!, limit.ipv6Prefix - 32 * k));
+    const prefix = limit.ipv6Prefix ?? 64;
+    hashWord(keyHash, prefix);
+    for (let k = 0; k < 4; k++) hashWord(keyHash, maskWord(address[k]!, prefix - 32 * k));
   } else {
     hashWord(keyHash, 0);
     hashString(keyHash, req.client.text);
@@ -78,8 +82,8 @@ function limitKey(limit: LimitSpec, req: DescribedRequest, seed: Uint32Array): K
  */
 export function handleRequestAt(task: HttpTask, config: GatewayConfig, ctx: TaskContext<GatewayState>, nowMs: number): HttpResult {
   const { lists, settings } = config;
-  const req = describeRequest(task, trustedProxiesFor(settings.proxies), lists.trustedProxies, address);
-  if (req.client.unparseable && settings.unparseableClient === 'deny') return verdict(config, ctx, 'deny', 'client.unparseable');
+  const req = describeRequest(task, trustedProxiesFor(settings.proxies ?? NO_PROXIES), lists.trustedProxies, address);
+  if (req.client.unparseable && settings.unparseableClient !== 'unknown') return verdict(config, ctx, 'deny', 'client.unparseable');
   const family = req.client.family;
   if (family !== FAMILY_NONE) {
     if (containsAddress(lists.allow, family, address)) return verdict(config, ctx, 'allow', 'ip.allow');

@@ -123,10 +123,27 @@ statuses: { limited: 403 }
       ['typos.txt', 4, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
     ]);
 
-    writeFileSync(path.join(dir, 'garbage.txt'), Array.from({ length: MAX_PROBLEMS_PER_LIST + 5 }, (_, i) => `bad-${i}`).join('\n'));
+    writeFileSync(path.join(dir, 'garbage.txt'), ['192.0.2.1', ...Array.from({ length: MAX_PROBLEMS_PER_LIST + 5 }, (_, i) => `bad-${i}`)].join('\n'));
     const many = await problems('ip:\n  denyFiles: [garbage.txt]\n');
     expect(many.filter((p) => p.file.endsWith('garbage.txt'))).toHaveLength(MAX_PROBLEMS_PER_LIST);
     expect(many.find((p) => p.path === 'ip.denyFiles[0]')?.message).toMatch(/5 more invalid entries/);
+  });
+
+  it('regression: a list reference to an unrelated file (../etc/passwd) echoes none of its lines', async () => {
+    const passwd = ['root:x:0:0:root:/root:/bin/bash', 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin', 'alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash'];
+    writeFileSync(path.join(dir, 'passwd'), `${[...passwd, ...passwd, ...passwd].join('\n')}\n`);
+    const found = await problems('ip:\n  denyFiles: [passwd]\n');
+    expect(found).toEqual([expect.objectContaining({ path: 'ip.denyFiles[0]', line: 2, column: 15, code: 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR' })]);
+    expect(found[0]!.message).toMatch(/first 8 entries are not addresses/);
+    for (const secret of ['root', 'daemon', 'alice', '/bin/bash']) expect(JSON.stringify(found)).not.toContain(secret);
+  });
+
+  it('quotes a short excerpt of a long bad line, never the whole line', async () => {
+    writeFileSync(path.join(dir, 'long-line.txt'), `192.0.2.1\n${'9'.repeat(5000)}\n`);
+    const found = await problems('ip:\n  denyFiles: [long-line.txt]\n');
+    expect(found).toEqual([expect.objectContaining({ line: 2, column: 1, code: 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR' })]);
+    expect(found[0]!.message.length).toBeLessThan(120);
+    expect(found[0]!.message).toMatch(/5000 characters/);
   });
 
   it('reports a missing list file at the reference', async () => {

@@ -1,8 +1,9 @@
-import type { CompileContext, ConfigPath } from '@genswap/config';
+import { type CompileContext, type ConfigPath, excerpt, MAX_EXCERPT_CHARS } from '@genswap/config';
 import type { GatewayErrorCode } from '../errors.js';
 import { newCidrBounds, parseCidr } from '../ip/cidr.js';
 import type { IpRanges } from '../ip/ip-ranges.js';
 import { RangeSetBuilder } from '../ip/range-set-builder.js';
+import { MAX_TABLE_BYTES, MAX_V4_RANGES, MAX_V6_RANGES, TableBudget } from '../ip/table-budget.js';
 import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/linear-regex.js';
 import { PROXY_PRESETS } from '../request/forwarding-headers.js';
 import type { GatewayConfig, HeaderCondition, LimitSpec, ProxySpec, RuleSpec } from './gateway-config.js';
@@ -20,33 +21,54 @@ export const MAX_PROBLEMS_PER_LIST = 20;
 const BAD_CIDR: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR';
 const TOO_MANY: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_TOO_MANY_RANGES';
 
-function compileRanges(ctx: CompileContext, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): IpRanges {
+/**
+ * A list file whose first entries are all invalid is most likely not an address list at all
+ * (a wrong path, `../../etc/passwd`): it is refused with one problem that quotes none of it.
+ */
+export const UNRELATED_FILE_ENTRIES = 8;
+
+function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): IpRanges {
   const builder = new RangeSetBuilder();
   const bounds = newCidrBounds();
-  let full = false;
+  const overBudget = (): string =>
+    `the range tables of this config are full: at most ${MAX_TABLE_BYTES / (1024 * 1024)} MiB for all lists (${MAX_V4_RANGES.toLocaleString('en-US')} IPv4 or ${MAX_V6_RANGES.toLocaleString('en-US')} IPv6 ranges); this entry and those after it do not fit`;
   cidrs.forEach((text, i) => {
     const family = parseCidr(text, bounds);
     if (typeof family === 'string') ctx.problemAt([...cidrsPath, i], family, BAD_CIDR);
-    else if (!builder.add(family, bounds) && !full) {
-      full = true;
-      ctx.problemAt([...cidrsPath, i], 'too many ranges in this list', TOO_MANY);
+    else if (!budget.full && (!budget.take(family) || !builder.add(family, bounds))) {
+      budget.full = true;
+      ctx.problemAt([...cidrsPath, i], overBudget(), TOO_MANY);
     }
   });
   files.forEach((ref, i) => {
     const list = ctx.readList(ref, [...filesPath, i]);
     if (list === undefined) return;
     let bad = 0;
+    let good = 0;
+    const pending: [number, string][] = [];
     const entries = list.entries;
     for (let k = 0; k < entries.length; k++) {
-      const family = parseCidr(entries[k]!, bounds);
+      const entry = entries[k]!;
+      const family = parseCidr(entry, bounds);
       if (typeof family === 'string') {
         bad++;
-        if (bad <= MAX_PROBLEMS_PER_LIST) ctx.problemInList(list, k, family, BAD_CIDR);
-      } else if (!builder.add(family, bounds) && !full) {
-        full = true;
-        ctx.problemInList(list, k, 'too many ranges: this entry and those after it do not fit', TOO_MANY);
+        if (bad > MAX_PROBLEMS_PER_LIST) continue;
+        // Quote the entry only when it is short; the message names the line either way.
+        const message = entry.length <= MAX_EXCERPT_CHARS ? family : `${excerpt(entry)} (${entry.length} characters) is not an IPv4 or IPv6 address or CIDR block`;
+        if (good > 0) ctx.problemInList(list, k, message, BAD_CIDR);
+        else if (pending.push([k, message]) === UNRELATED_FILE_ENTRIES) {
+          ctx.problemAt([...filesPath, i], `list file ${JSON.stringify(ref)}: its first ${UNRELATED_FILE_ENTRIES} entries are not addresses or CIDR blocks; is it an address list? (nothing of it is shown)`, BAD_CIDR);
+          return;
+        }
+        continue;
+      }
+      if (good++ === 0) for (const [at, message] of pending) ctx.problemInList(list, at, message, BAD_CIDR);
+      if (!budget.full && (!budget.take(family) || !builder.add(family, bounds))) {
+        budget.full = true;
+        ctx.problemInList(list, k, overBudget(), TOO_MANY);
       }
     }
+    if (good === 0) for (const [at, message] of pending) ctx.problemInList(list, at, message, BAD_CIDR);
     if (bad > MAX_PROBLEMS_PER_LIST) {
       ctx.problemAt([...filesPath, i], `${list.file}: ${bad - MAX_PROBLEMS_PER_LIST} more invalid entries not listed`, BAD_CIDR);
     }
@@ -162,6 +184,7 @@ function compileProxies(ctx: CompileContext, value: GatewayInput): { proxies: Pr
 /** `definition.compile`: the validated config into its runtime form. */
 export function compileGateway(value: GatewayInput, ctx: CompileContext): GatewayConfig {
   const { proxies, union } = compileProxies(ctx, value);
+  const budget = new TableBudget();
   return {
     settings: {
       statuses: { ...value.statuses },
@@ -171,8 +194,8 @@ export function compileGateway(value: GatewayInput, ctx: CompileContext): Gatewa
       unparseableClient: value.unparseableClient,
     },
     lists: {
-      allow: compileRanges(ctx, value.ip.allow, ['ip', 'allow'], value.ip.allowFiles, ['ip', 'allowFiles']),
-      deny: compileRanges(ctx, value.ip.deny, ['ip', 'deny'], value.ip.denyFiles, ['ip', 'denyFiles']),
+      allow: compileRanges(ctx, budget, value.ip.allow, ['ip', 'allow'], value.ip.allowFiles, ['ip', 'allowFiles']),
+      deny: compileRanges(ctx, budget, value.ip.deny, ['ip', 'deny'], value.ip.denyFiles, ['ip', 'denyFiles']),
       trustedProxies: union,
     },
   };

@@ -69,10 +69,10 @@ export interface LimitSpec {
   readonly windowSeconds: number;
   /** Lower-case header whose value keys the counter; undefined keys by client IP. */
   readonly keyHeader?: string;
-  /** Leading bits of an IPv4 client address that key the counter (32: one address). */
-  readonly ipv4Prefix: number;
-  /** Leading bits of an IPv6 client address that key the counter (64: one customer's /64). */
-  readonly ipv6Prefix: number;
+  /** Leading bits of an IPv4 client address that key the counter; default 32 (one address). */
+  readonly ipv4Prefix?: number;
+  /** Leading bits of an IPv6 client address that key the counter; default 64 (one customer's /64). */
+  readonly ipv6Prefix?: number;
 }
 
 /** A trusted proxy: its CIDRs (kept as text: proxies are few) and the forwarding headers it sets. */
@@ -88,6 +88,8 @@ export interface GatewaySettings {
   readonly statuses: Statuses;
   readonly rules: readonly RuleSpec[];
   readonly limits: Readonly<Record<string, LimitSpec>>;
-  readonly proxies: readonly ProxySpec[];
-  readonly unparseableClient: UnparseableClient;
+  /** Trusted proxies; compile always sets it (optional for hand-built configs: none). */
+  readonly proxies?: readonly ProxySpec[];
+  /** Default `deny`. */
+  readonly unparseableClient?: UnparseableClient;
 }
