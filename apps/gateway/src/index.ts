@@ -24,6 +24,7 @@ export { newCidrBounds, parseCidr } from './ip/cidr.js';
 export { containsAddress, emptyRanges, findV4, findV6, rangeCount } from './ip/ip-ranges.js';
 export type { IpRanges } from './ip/ip-ranges.js';
 export { MAX_RANGES_PER_FAMILY, RangeSetBuilder } from './ip/range-set-builder.js';
+export { MAX_TABLE_BYTES, MAX_V4_RANGES, MAX_V6_RANGES, TableBudget } from './ip/table-budget.js';
 export { createRateLimitState, rateTableFor } from './rate-limit/rate-limit-state.js';
 export type { RateLimitState, RateLimitStateOptions } from './rate-limit/rate-limit-state.js';
 export { RateTable } from './rate-limit/rate-table.js';
