@@ -14,6 +14,8 @@ export const SUPERVISOR_ERRORS = {
   GENSWAP_WORKER_NOT_SUPERVISED: 'Load this worker module through createSupervisor (or `genswap serve --handler`); it needs the store handle in workerData.',
   GENSWAP_RELOAD_FAILED: 'An unexpected error stopped the reload before publishing; the running generation is untouched. See the message.',
   GENSWAP_ADMIN_NOT_LOOPBACK: 'Bind the admin listener to a loopback address (127.0.0.1 or ::1); it can reload and expose internals.',
+  GENSWAP_ADMIN_SOCKET_PATH: 'Point the admin socket at a path that is free or holds a stale socket; genswap never deletes another kind of file there.',
+  GENSWAP_ADMIN_TOKEN: 'Give the admin token a non-empty value (a file with the token, or an environment variable holding it).',
 } as const;
 
 export type SupervisorErrorCode = keyof typeof SUPERVISOR_ERRORS;
