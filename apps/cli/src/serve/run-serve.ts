@@ -25,6 +25,10 @@ export interface ServeOptions {
   readonly loaderNice?: number;
   readonly pidFile?: string;
   readonly admin?: HostPort;
+  /** Admin listener on this unix socket (mode 0600) instead of `admin`. */
+  readonly adminSocket?: string;
+  /** Bearer token the admin listener requires. */
+  readonly adminToken?: string;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
   readonly logLevel: string;
@@ -104,7 +108,14 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
   let admin: AdminServer | undefined;
   try {
     front = await startFrontEnd(supervisor, options.listen.host, options.listen.port, log);
-    if (options.admin !== undefined) admin = await startAdminServer(supervisor, { ...options.admin, logger: log });
+    if (options.admin !== undefined || options.adminSocket !== undefined) {
+      admin = await startAdminServer(supervisor, {
+        ...options.admin,
+        ...(options.adminSocket !== undefined ? { socket: options.adminSocket } : {}),
+        ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
+        logger: log,
+      });
+    }
     const files: string[] = [];
     if (options.pidFile !== undefined) {
       const stateFile = stateFileFor(options.pidFile);
