@@ -29,6 +29,6 @@ export { createRateLimitState, rateTableFor } from './rate-limit/rate-limit-stat
 export type { RateLimitState, RateLimitStateOptions } from './rate-limit/rate-limit-state.js';
 export { RateTable } from './rate-limit/rate-table.js';
 export type { HitResult, RateTableStats } from './rate-limit/rate-table.js';
-export { finishHash, hashString, hashWord, startHash } from './rate-limit/key-hash.js';
+export { finishHash, hashString, hashWord, newKeyHash, startHash } from './rate-limit/key-hash.js';
 export type { KeyHash } from './rate-limit/key-hash.js';
 export { checkRegex, MAX_PROGRAM_SIZE, MAX_REGEX_LENGTH } from './rules/linear-regex.js';
