@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { checkRegex, compileLinearRegex, MAX_REGEX_LENGTH, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS, unsupportedConstruct } from './linear-regex.js';
+import { checkRegex, compileLinearRegex, isOneAlternation, MAX_REGEX_LENGTH, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS, unsupportedConstruct } from './linear-regex.js';
 
 /**
  * The input as UTF-8 bytes behind a Proxy that counts every read of a character. A linear
@@ -20,6 +20,7 @@ function countingInput(text: string): { input: number[]; reads: () => number } {
 }
 
 function readsFor(source: string, flags: number, text: string): { matched: boolean; reads: number } {
+  expect(isOneAlternation(source)).toBe(false); // these run on RE2JS
   const re = compileLinearRegex(source, flags) as RE2JS;
   const { input, reads } = countingInput(text);
   return { matched: re.test(input), reads: reads() };
@@ -84,8 +85,28 @@ describe('linear regex engine', () => {
   it('refuses syntax errors, over-long patterns and huge programs', () => {
     expect(checkRegex('[a-', PATH_REGEX_FLAGS)).toEqual({ code: 'GENSWAP_GATEWAY_CONFIG_BAD_REGEX', message: expect.stringMatching(/invalid regex \(RE2 syntax\)/) });
     expect(checkRegex('a++', PATH_REGEX_FLAGS)?.code).toBe('GENSWAP_GATEWAY_CONFIG_BAD_REGEX');
+    expect(checkRegex('[z-a]', PATH_REGEX_FLAGS)?.code).toBe('GENSWAP_GATEWAY_CONFIG_BAD_REGEX'); // fast-path shape, refused by V8
     expect(checkRegex('a'.repeat(MAX_REGEX_LENGTH + 1), PATH_REGEX_FLAGS)?.code).toBe('GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX');
     expect(checkRegex('\\w{1,1000}', TEXT_REGEX_FLAGS)).toEqual({ code: 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX', message: expect.stringMatching(/instructions/) });
+  });
+
+  it('runs quantifier-free, single-alternation ASCII patterns on V8 (linear there), everything else on RE2JS', () => {
+    for (const source of ['(sqlmap|nikto|nmap|masscan|zgrab|nuclei)', '/(\\.env|\\.git|\\.aws|wp-config\\.php)', '^/api/v[0-9]/', 'a|b|c', '(?:x|y)z', '\\bbot\\b']) {
+      expect(isOneAlternation(source), source).toBe(true);
+      expect(compileLinearRegex(source, PATH_REGEX_FLAGS)).toBeInstanceOf(RegExp);
+    }
+    for (const source of ['a+', '(a|b)(c|d)', 'a|(b|c)', '((a))', 'a.b', '\\s', '[^a]', '[[:alpha:]]', 'x{2}', '(?=a)', 'é', '\\x{41}', '(a|b)?']) {
+      expect(isOneAlternation(source), source).toBe(false);
+    }
+    // On the fast-path subset V8 and RE2 agree, case folding included.
+    const samples = ['/.env', '/app/.git/config', 'SQLMap/1.0', 'Mozilla/5.0 (compatible; Nikto)', '/api/v1/x', 'bot', 'robot', 'a bot!', '/wp-config.php', 'xz', 'yz', 'b'];
+    for (const source of ['(sqlmap|nikto|nmap)', '/(\\.env|\\.git|wp-config\\.php)', '^/api/v[0-9]/', 'a|b|c', '(?:x|y)z', '\\bbot\\b']) {
+      for (const flags of [PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS]) {
+        const v8 = compileLinearRegex(source, flags);
+        const engine = RE2JS.compile(source, flags === TEXT_REGEX_FLAGS ? RE2JS.CASE_INSENSITIVE : 0);
+        for (const text of samples) expect(v8.test(text), `${source} ${flags} ${text}`).toBe(engine.test(text));
+      }
+    }
   });
 
   it('keeps the old heuristic\'s favourite shapes working (they are safe on this engine)', () => {
