@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { genswapCommand } from '../command.js';
 import { parseHostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
+import { type AdminTokenFlags, readAdminToken, withAdminTokenFlags } from '../serve/admin-token.js';
 import { runServe } from '../serve/run-serve.js';
+import { UsageError } from '../exit-codes.js';
 
 export function positiveInt(name: string, max: number): (text: string) => number {
   return (text) => {
@@ -36,13 +38,17 @@ Example:
   $ curl -i http://127.0.0.1:8080/login        # answers carry x-genswap-generation
   $ genswap reload --pid-file run/genswap.pid  # or: kill -HUP 4242, or --watch
 
+Admin: --admin 127.0.0.1:9901 (loopback TCP) or --admin-socket run/admin.sock (mode 0600);
+add --admin-token-file run/admin.token (or --admin-token-env NAME) to require a bearer token.
+Foreign Host headers and cross-site browser requests are always refused.
+
 Signals: SIGHUP reloads; SIGTERM/SIGINT drain in-flight requests (--drain-timeout) and exit 0;
 a second SIGTERM exits at once. With --pid-file, a state file <pid-file>.state.json is kept
 beside the pid file so \`genswap reload --pid-file\` can report the outcome of its signal.
 `;
 
 export function serveCommand(io: CliIo): Command {
-  return genswapCommand('serve', io)
+  const command = genswapCommand('serve', io)
     .description('Serve HTTP from worker threads that each accept connections, on a config that reloads atomically (SIGHUP, --watch, admin POST /reload).')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .option('--handler <module>', 'worker module, compiled JS whose default export is defineWorker(handler) (default: the gateway)')
@@ -69,9 +75,11 @@ export function serveCommand(io: CliIo): Command {
     .option('--loader-nice <n>', 'nice steps below the primary for the reload loader thread, 0-19 (Linux; reloads yield the CPU to requests)', positiveInt('--loader-nice', 19))
     .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
     .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
+    .option('--admin-socket <path>', 'admin listener on a unix socket (mode 0600) instead of --admin')
     .option('--watch', 'reload when the config file or a list file changes (symlink swaps included)', false)
     .option('--drain-timeout <ms>', 'how long shutdown waits for in-flight requests', positiveInt('--drain-timeout', 2 ** 31 - 1), 10_000)
-    .option('--log-level <level>', 'pino level: trace, debug, info, warn, error, fatal, silent', 'info')
+    .option('--log-level <level>', 'pino level: trace, debug, info, warn, error, fatal, silent', 'info');
+  return withAdminTokenFlags(command, 'server')
     .addHelpText('after', EXAMPLE)
     .action(async (opts: {
       config: string;
@@ -91,10 +99,14 @@ export function serveCommand(io: CliIo): Command {
       loaderNice?: number;
       pidFile?: string;
       admin?: { host: string; port: number };
+      adminSocket?: string;
       watch: boolean;
       drainTimeout: number;
       logLevel: string;
-    }) => {
+    } & AdminTokenFlags) => {
+      if (opts.admin !== undefined && opts.adminSocket !== undefined) throw new UsageError('give at most one of --admin and --admin-socket');
+      const adminToken = readAdminToken(opts);
+      if (adminToken !== undefined && opts.admin === undefined && opts.adminSocket === undefined) throw new UsageError('--admin-token-file / --admin-token-env need --admin or --admin-socket');
       await runServe(
         {
           config: opts.config,
@@ -119,6 +131,8 @@ export function serveCommand(io: CliIo): Command {
           ...(opts.loaderNice !== undefined ? { loaderNice: opts.loaderNice } : {}),
           ...(opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {}),
           ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
+          ...(opts.adminSocket !== undefined ? { adminSocket: opts.adminSocket } : {}),
+          ...(adminToken !== undefined ? { adminToken } : {}),
         },
         io,
       );

@@ -31,6 +31,10 @@ export interface ServeOptions {
   readonly loaderNice?: number;
   readonly pidFile?: string;
   readonly admin?: HostPort;
+  /** Admin listener on this unix socket (mode 0600) instead of `admin`. */
+  readonly adminSocket?: string;
+  /** Bearer token the admin listener requires. */
+  readonly adminToken?: string;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
   readonly logLevel: string;
@@ -118,7 +122,14 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
   const front: FrontEnd = { url: supervisor.http!.url };
   let admin: AdminServer | undefined;
   try {
-    if (options.admin !== undefined) admin = await startAdminServer(supervisor, { ...options.admin, logger: log });
+    if (options.admin !== undefined || options.adminSocket !== undefined) {
+      admin = await startAdminServer(supervisor, {
+        ...options.admin,
+        ...(options.adminSocket !== undefined ? { socket: options.adminSocket } : {}),
+        ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
+        logger: log,
+      });
+    }
     const files: string[] = [];
     if (options.pidFile !== undefined) {
       const stateFile = stateFileFor(options.pidFile);
