@@ -30,6 +30,8 @@ export interface CompiledCidrList {
   readonly ranges: IpRanges;
   /** Room its entries take in the config's table budget (counted as added, before merging). */
   readonly tableBytes: number;
+  /** Its first UNRELATED_FILE_ENTRIES entries were all invalid: not an address list (compile.ts reports it, quoting nothing). */
+  readonly unrelated: boolean;
   /** Lines that are not a CIDR block or address (the first MAX_PROBLEMS_PER_LIST are reported). */
   readonly badEntries: number;
 }
@@ -77,7 +79,6 @@ export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
         else if (pending.push([line, column, message]) === UNRELATED_FILE_ENTRIES) {
           unrelated = true;
           pending.length = 0;
-          list.problemAt(1, 1, `its first ${UNRELATED_FILE_ENTRIES} entries are not addresses or CIDR blocks; is it an address list? (nothing of it is shown)`, BAD_CIDR);
         }
       } else add(full || (family === FAMILY_V4 ? builder.addV4(bounds[0]!, bounds[1]!) : builder.addV6(bounds)), family, line, column);
     };
@@ -101,6 +102,6 @@ export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
     }
     for (const [l, c, m] of pending) list.problemAt(l, c, m, BAD_CIDR); // a file of only a few bad entries
     list.countEntries(fast);
-    return { ranges: builder.build(), tableBytes: budget.usedBytes, badEntries: unrelated ? 0 : bad };
+    return { ranges: builder.build(), tableBytes: budget.usedBytes, badEntries: unrelated ? 0 : bad, unrelated };
   },
 };

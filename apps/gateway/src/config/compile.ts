@@ -7,7 +7,7 @@ import { TableBudget } from '../ip/table-budget.js';
 import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/linear-regex.js';
 import { PROXY_PRESETS } from '../request/forwarding-headers.js';
 import type { GatewayConfig, HeaderCondition, LimitSpec, ProxySpec, RuleSpec } from './gateway-config.js';
-import { BAD_CIDR, cidrListCompiler, MAX_PROBLEMS_PER_LIST, overBudgetMessage, TOO_MANY } from './cidr-list-compiler.js';
+import { BAD_CIDR, cidrListCompiler, MAX_PROBLEMS_PER_LIST, overBudgetMessage, TOO_MANY, UNRELATED_FILE_ENTRIES } from './cidr-list-compiler.js';
 import type { GatewayInput } from './schema.js';
 
 export { MAX_PROBLEMS_PER_LIST } from './cidr-list-compiler.js';
@@ -35,6 +35,10 @@ function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly
   files.forEach((ref, i) => {
     const list = ctx.compileList(ref, [...filesPath, i], cidrListCompiler);
     if (list === undefined) return;
+    if (list.unrelated) {
+      ctx.problemAt([...filesPath, i], `list file ${JSON.stringify(ref)}: its first ${UNRELATED_FILE_ENTRIES} entries are not addresses or CIDR blocks; is it an address list? (nothing of it is shown)`, BAD_CIDR);
+      return;
+    }
     sets.push(list.ranges);
     // One budget for all tables of the config (table-budget.ts): a file within it on its own
     // (checked at its lines by the list compiler) may still not fit beside the others.
