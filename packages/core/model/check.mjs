@@ -146,8 +146,9 @@ function describe(result) {
   const states = result.states !== undefined ? `${result.states.toLocaleString('en-US')} states, depth ${result.depth}` : '';
   const time = `${result.seconds.toFixed(1)} s`;
   if (result.mutant === undefined) {
-    const word = result.status === 'pass' ? 'pass' : `FAIL (${result.status})`;
-    return `model  ${result.config.padEnd(16)} ${word.padEnd(8)} ${states}, ${time}`;
+    // One exhaustive search checks the safety assertions and the liveness end state together.
+    const word = result.status === 'pass' ? 'pass (safety, liveness)' : `FAIL (${result.status})`;
+    return `model  ${result.config.padEnd(16)} ${word.padEnd(24)} ${states}, ${time}`;
   }
   const name = result.mutant.name.padEnd(20);
   if (result.status !== 'counter-example') {

@@ -93,7 +93,11 @@ inline findFreeSlot() {
        :: s == myCurrent || (best != NONE && slotGen[s] >= slotGen[best]) -> s++
        :: else ->
           sum = sum + PIN_LOAD(r, s);      /* I3: SC load after the slot was retired */
-          printf("@@ primary: loads row %d PIN[%d] = %d\n", r, s, PIN_LOAD(r, s));
+#ifdef MUTANT_NO_PIN_SCAN
+          printf("@@ primary: does not load row %d PIN[%d] (it is %d)\n", r, s, PIN(r, s));
+#else
+          printf("@@ primary: loads row %d PIN[%d] = %d\n", r, s, PIN(r, s));
+#endif
           r++;
           if
           :: r == ROWS ->
