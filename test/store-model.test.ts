@@ -3,8 +3,8 @@
  * model of the code must pass in every configuration, and every mutant (a known way to break
  * the protocol) must be caught by a property of the kind it names.
  *
- * Needs spin and gcc. Without spin the test fails when CI is set (CI installs it) and is skipped
- * elsewhere. GENSWAP_SKIP_MODEL_CHECK=1 skips it: CI's second run of the suite, on another Node,
+ * Needs spin and gcc. Without them the test fails when CI is set (CI installs them) and is
+ * skipped elsewhere. GENSWAP_SKIP_MODEL_CHECK=1 skips it: CI's second run of the suite, on another Node,
  * need not model-check again.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -40,11 +40,13 @@ const { configurations, mutants } = (await import(path.join(modelDir, 'cases.mjs
 
 const skipRequested = process.env.GENSWAP_SKIP_MODEL_CHECK === '1';
 const spinFound = spawnSync('spin', ['-V']).status === 0;
+const gccFound = spawnSync('gcc', ['--version']).status === 0;
+const missing = [spinFound ? '' : 'spin', gccFound ? '' : 'gcc'].filter(Boolean).join(' and ');
 const inCI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 const skipReason = skipRequested
   ? 'skipped: GENSWAP_SKIP_MODEL_CHECK=1'
-  : !spinFound && !inCI
-    ? 'skipped: spin is not installed (apt-get install spin); CI runs it'
+  : missing !== '' && !inCI
+    ? `skipped: ${missing} not installed (apt-get install spin gcc); CI runs it`
     : undefined;
 
 function runCheck(): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -63,10 +65,10 @@ if (skipReason !== undefined) {
   describe('store protocol model (SPIN)', () => {
     it.skip(`model check ${skipReason}`, () => {});
   });
-} else if (!spinFound) {
+} else if (missing !== '') {
   describe('store protocol model (SPIN)', () => {
-    it('spin is installed where CI is set', () => {
-      expect.fail('spin is not installed, but CI is set: CI must install it (apt-get install -y spin)');
+    it('spin and gcc are installed where CI is set', () => {
+      expect.fail(`${missing} not installed, but CI is set: CI must install it (apt-get install -y spin gcc)`);
     });
   });
 } else {
