@@ -89,7 +89,7 @@ export function handleRequestAt(task: HttpTask, config: GatewayConfig, ctx: Task
     if (containsAddress(lists.allow, family, address)) return verdict(config, ctx, 'allow', 'ip.allow');
     if (containsAddress(lists.deny, family, address)) return verdict(config, ctx, 'deny', 'ip.deny');
   }
-  const rules = ruleSetFor(settings, ctx.generation);
+  const rules = ruleSetFor(settings);
   for (let i = rules.firstMatch(req, 0); i >= 0; i = rules.firstMatch(req, i + 1)) {
     const rule = rules.rule(i);
     if (rule.action !== 'limit') return verdict(config, ctx, rule.action, rule.name);

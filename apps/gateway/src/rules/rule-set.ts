@@ -84,20 +84,18 @@ export class RuleSet {
 }
 
 /**
- * Compiled rule sets by generation, for this worker thread. A few are kept because tasks of
- * an older generation may still run (async handlers) right after a newer one arrived. The
- * settings object is compared too, so two unrelated configs that claim the same generation
- * (tests, embedders with several stores) never share compiled rules.
+ * The compiled rules of a decoded config. The reader decodes each generation once per thread and
+ * hands every request of that generation the same settings object (its lease keeps it valid), so
+ * the rules are memoised on that object: no second per-generation cache to keep in step, and they
+ * go with the decoded value when the reader drops it.
  */
-const MAX_CACHED = 4;
-const cache = new Map<number, { settings: GatewaySettings; rules: RuleSet }>();
+const compiled = new WeakMap<GatewaySettings, RuleSet>();
 
-export function ruleSetFor(settings: GatewaySettings, generation: number): RuleSet {
-  const hit = cache.get(generation);
-  if (hit !== undefined && hit.settings === settings) return hit.rules;
-  const rules = new RuleSet(settings);
-  cache.delete(generation);
-  cache.set(generation, { settings, rules });
-  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+export function ruleSetFor(settings: GatewaySettings): RuleSet {
+  let rules = compiled.get(settings);
+  if (rules === undefined) {
+    rules = new RuleSet(settings);
+    compiled.set(settings, rules);
+  }
   return rules;
 }
