@@ -14,6 +14,7 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'anchor-big-list': async () => (await import('./anchor-big-list.js')).scenario,
   'anchor-reload-storm': async () => (await import('./anchor-reload-storm.js')).scenario,
   'serve-throughput': async () => (await import('./serve-throughput.js')).scenario,
+  'incremental-reload': async () => (await import('./incremental-reload.js')).scenario,
 };
 
 /** Node flags a scenario's process needs (main.ts passes them to run-one). */
