@@ -155,6 +155,8 @@ export const scenario: Scenario = {
         if (s === 'node:cluster') measurements[`${k}: RSS of the primary alone (after the load)`] = measurement('bytes', list.map((x) => x.rootRss));
         measurements[`${k}: CPU of the first process's main thread`] = measurement('cores', list.map((x) => round(x.mainThreadCores, 2)));
         measurements[`${k}: CPU of every other thread`] = measurement('cores', list.map((x) => round(x.otherThreadsCores, 2)));
+        const shares = list.map((x) => x.busiestThreadShare).filter((x): x is number => x !== undefined);
+        if (shares.length > 0) measurements[`${k}: requests of the busiest thread / the mean (1 = even)`] = measurement('ratio', shares.map((x) => round(x, 3)));
         measurements[`${k}: errors and non-200 answers`] = measurement('count', list.map((x) => x.load.errors + x.load.non2xx));
       }
     }

@@ -49,6 +49,21 @@ export interface SteadyRun {
   /** CPU while measuring, in cores: the first process's main thread, and every other thread. */
   readonly mainThreadCores: number;
   readonly otherThreadsCores: number;
+  /**
+   * genswap serve only: requests of the busiest HTTP thread over the mean of all, while measuring
+   * (1 is an even spread), from its admin status; undefined for servers without one.
+   */
+  readonly busiestThreadShare: number | undefined;
+}
+
+/** Per-thread request counts of a genswap serve, or undefined when the server is not one. */
+async function threadRequests(admin: string): Promise<number[] | undefined> {
+  try {
+    const status = (await (await fetch(`${admin}/status`)).json()) as { http?: { threads: { requests: number }[] } };
+    return status.http?.threads.map((t) => t.requests);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function steadyRun(args: readonly string[], timing: RunTiming, dir: string): Promise<SteadyRun> {
@@ -59,6 +74,7 @@ export async function steadyRun(args: readonly string[], timing: RunTiming, dir:
     let rssPeak = treeRss(server.pid);
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, treeRss(server.pid))), 250);
     const cpu0 = treeCpu(server.pid);
+    const before = await threadRequests(server.admin);
     let load: WrkResult;
     try {
       load = await wrk(server, timing, timing.durationS, dir, false);
@@ -66,7 +82,14 @@ export async function steadyRun(args: readonly string[], timing: RunTiming, dir:
       clearInterval(sampler);
     }
     const cpu1 = treeCpu(server.pid);
+    const after = before === undefined ? undefined : await threadRequests(server.admin);
     const memory = treeMemory(server.pid);
+    let busiestThreadShare: number | undefined;
+    if (before !== undefined && after !== undefined && after.length === before.length && after.length > 0) {
+      const served = after.map((n, i) => n - before[i]!);
+      const total = served.reduce((a, b) => a + b, 0);
+      if (total > 0) busiestThreadShare = Math.max(...served) / (total / served.length);
+    }
     const seconds = load.durationMs / 1000;
     return {
       load,
@@ -76,6 +99,7 @@ export async function steadyRun(args: readonly string[], timing: RunTiming, dir:
       processes: memory.processes,
       mainThreadCores: (cpu1.mainThreadS - cpu0.mainThreadS) / seconds,
       otherThreadsCores: (cpu1.otherThreadsS - cpu0.otherThreadsS) / seconds,
+      busiestThreadShare,
     };
   } finally {
     await server.stop();
