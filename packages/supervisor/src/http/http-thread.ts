@@ -211,6 +211,11 @@ async function main(): Promise<void> {
   server.maxHeadersCount = limits.maxHeaders + 1;
   server.maxConnections = data.maxConnections;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // A peer that reset or went away was refused nothing: only count what we answer.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
     refused++;
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     if (socket.writable && (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent !== true) {
