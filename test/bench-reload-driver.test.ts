@@ -110,6 +110,24 @@ describe('reload driver process', () => {
     }
   });
 
+  it('with texts, writes texts[N % texts.length] as version N', async () => {
+    const file = path.join(dir, 'texts.yaml');
+    const admin = await fakeAdmin(file);
+    const texts = ['# version 0\n', '# version 1\n', '# version 2\n'];
+    const driver = await ReloadDriver.start();
+    try {
+      const log = await driver.drive({ admin: admin.url, file, firstVersion: 4, startMonoMs: toMonotonicMs(performance.now()), durationMs: 200, intervalMs: 10, action: 'reload', texts });
+      expect(log.failures).toBe(0);
+      expect(log.instants.length).toBeGreaterThan(0);
+      // The server read texts[N % 3] for version N; the driver reports N itself.
+      expect(admin.reloads.map(([, read]) => read)).toEqual(log.versionOf.map(([, version]) => version % 3));
+      expect(log.versionOf.map(([, v]) => v)).toEqual(log.instants.map((_, k) => 5 + k));
+      expect(readFileSync(file, 'utf8')).toBe(texts[log.lastVersion % 3]);
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('counts every refused reload as a failure and pairs nothing', async () => {
     const file = path.join(dir, 'refused.yaml');
     const admin = await fakeAdmin(file, true);

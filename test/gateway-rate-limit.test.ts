@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseConfigText } from '@genswap/config';
 import { createStore, type GenerationStore } from '@genswap/core';
-import { createRateLimitState, finishHash, type GatewayConfig, gatewayCodec, definition, hashString, hashWord, parseIp, rateTableFor, startHash } from '@genswap/gateway';
+import { createRateLimitState, finishHash, type GatewayConfig, gatewayCodec, definition, hashString, hashWord, newKeyHash, parseIp, rateTableFor, startHash } from '@genswap/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**
@@ -82,12 +82,13 @@ describe('gateway rate limits across worker threads', () => {
     expect(sum(phase1, '203.0.113.2 /login')).toBe(800);
     for (const o of others) expect(sum(phase1, `${o.client} /login`)).toBe(10);
 
-    // The primary sees the same counters (the table is shared memory, not per worker).
+    // The primary sees the same counters (the table is shared memory, not per worker), and
+    // hashes keys as the workers did: with the secret seed stored in that shared memory.
     const table = rateTableFor(state);
     const scratch = new Uint32Array(4);
     const keyOf = (limit: string, ip: string): ReturnType<typeof startHash> => {
       parseIp(ip, scratch);
-      return finishHash(hashWord(hashWord(hashString(startHash({ h1: 0, h2: 0 }), limit), 4), scratch[0]!));
+      return finishHash(hashWord(hashWord(hashWord(hashString(startHash(newKeyHash(), table.seed), limit), 4), 32), scratch[0]!));
     };
     expect(table.peek(keyOf('burst', '203.0.113.1'), 60, NOW)).toBe(10_000);
     expect(table.peek(keyOf('login', '203.0.113.2'), 60, NOW)).toBe(800);

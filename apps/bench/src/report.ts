@@ -82,6 +82,7 @@ export function buildResults(dir: string, order: readonly string[], svgBase: str
 export const SUMMARY_SLOTS: readonly { readonly scenario: string; readonly alternatives: readonly string[] }[] = [
   { scenario: 'anchor-big-list', alternatives: ['nginx geo + reload', 'HAProxy ACL file + reload'] },
   { scenario: 'anchor-reload-storm', alternatives: ['nginx + reload', 'HAProxy + reload'] },
+  { scenario: 'incremental-reload', alternatives: ['the same change without the list'] },
   { scenario: 'serve-throughput', alternatives: ['node:cluster'] },
   { scenario: 'reload-storm', alternatives: ['restarting the pool'] },
 ];

@@ -35,8 +35,12 @@ export function parseHostPort(text: string, flag: string): HostPort {
   return { host: host === '' ? '127.0.0.1' : host, port };
 }
 
-/** `127.0.0.1:9901` or `http://127.0.0.1:9901/` -> `http://127.0.0.1:9901`. */
+/** `127.0.0.1:9901` or `http://127.0.0.1:9901/` -> `http://127.0.0.1:9901`; `unix:/path` stays as it is. */
 export function adminBaseUrl(text: string): string {
+  if (text.startsWith('unix:')) {
+    if (text.length === 'unix:'.length) throw new UsageError('--admin unix: needs a socket path (unix:/run/genswap/admin.sock)');
+    return text;
+  }
   if (/^https?:\/\//.test(text)) {
     let url: URL;
     try {

@@ -3,6 +3,14 @@ import { CommanderError } from 'commander';
 import { EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
 
+// A reader that went away (`genswap serve --help | head`) is not an error of ours: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const program = buildProgram();
 try {
   await program.parseAsync(process.argv);

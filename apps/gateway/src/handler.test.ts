@@ -34,7 +34,8 @@ function summary(r: HttpResult): string {
 }
 
 const LISTS = `
-trustedProxies: [127.0.0.1/32, "::1", 10.0.0.0/8]
+trustedProxies:
+  - { addresses: [127.0.0.1/32, "::1", 10.0.0.0/8], sets: nginx }
 ip:
   allow: [192.0.2.10, 2001:db8::10]
   deny: [192.0.2.0/24, 203.0.113.0/24, 2001:db8::/32]
@@ -106,20 +107,106 @@ describe('forwarding headers', () => {
   it('uses X-Real-IP from a trusted proxy when there is no X-Forwarded-For', async () => {
     const config = await load(LISTS);
     expect(summary(decide(config, task('127.0.0.1', { 'x-real-ip': '203.0.113.9' })))).toBe('403 deny ip.deny');
-    expect(summary(decide(config, task('127.0.0.1', { 'x-real-ip': 'garbage' })))).toBe('200 allow default');
+    expect(summary(decide(config, task('127.0.0.1', { 'x-real-ip': 'garbage' })))).toBe('403 deny client.unparseable');
   });
 
-  it('stops at a hop that is not an address and judges the nearest believable one', async () => {
-    const config = await load(LISTS);
-    // "unknown" was written by someone; 10.0.0.7 (trusted) forwarded it: judge 10.0.0.7.
-    expect(summary(decide(config, task('127.0.0.1', { 'x-forwarded-for': '203.0.113.9, unknown, 10.0.0.7' })))).toBe('200 allow default');
+  it.each(['unknown', 'garbage', '203.0.113.005', ',', '', '203.0.113.9, unknown, 10.0.0.7', ' , 10.0.0.7'])(
+    'regression: an unparseable forwarded address %j is never judged as the (allow-listed) proxy',
+    async (xff) => {
+      // The proxy itself is allow-listed: judging it instead of the client would allow anything.
+      const allowProxy = LISTS.replace('allow: [192.0.2.10', 'allow: [127.0.0.0/8, 192.0.2.10');
+      const denying = await load(allowProxy);
+      expect(summary(decide(denying, task('127.0.0.1', { 'x-forwarded-for': xff })))).toBe('403 deny client.unparseable');
+      // `unparseableClient: unknown`: judged with no address (no list holds it), by the rules.
+      const unknown = await load(`${allowProxy}\nunparseableClient: unknown\n`);
+      expect(summary(decide(unknown, task('127.0.0.1', { 'x-forwarded-for': xff })))).toBe('200 allow default');
+      expect(summary(decide(unknown, task('127.0.0.1', { 'x-forwarded-for': xff }, '/admin')))).toBe('403 deny admin');
+    },
+  );
+
+  it('judges unknown clients together: their per-IP limit is one shared counter', async () => {
+    const config = await load('trustedProxies: [{ addresses: [127.0.0.1], sets: nginx }]\nunparseableClient: unknown\nrules: [{ action: limit, limit: l }]\nlimits: { l: { requests: 2, windowSeconds: 60 } }\n');
+    const state = createRateLimitState({ entries: 1024 });
+    const results = ['unknown', 'garbage', 'x'].map((xff) => summary(decide(config, task('127.0.0.1', { 'x-forwarded-for': xff }), state)));
+    expect(results).toEqual(['200 allow default', '200 allow default', '429 limited rules[0]']);
   });
 
-  it('describes the original request from a trusted proxy (nginx auth_request and Traefik headers)', async () => {
+  it('describes the original request from a trusted nginx (X-Original-URI), not from headers nginx does not set', async () => {
     const config = await load(LISTS);
     expect(summary(decide(config, task('127.0.0.1', { 'x-original-uri': '/admin/users?x=1' }, '/auth')))).toBe('403 deny admin');
-    expect(summary(decide(config, task('127.0.0.1', { 'x-forwarded-uri': '/%61dmin' }, '/auth')))).toBe('403 deny admin');
     expect(summary(decide(config, task('127.0.0.1', { 'x-original-uri': '/public' }, '/admin')))).toBe('200 allow default');
+    // nginx does not set X-Forwarded-Uri: a client could have, so it is not believed.
+    expect(summary(decide(config, task('127.0.0.1', { 'x-forwarded-uri': '/%61dmin' }, '/auth')))).toBe('200 allow default');
+  });
+
+  it('regression: behind Traefik, a client-sent X-Original-URI does not beat the X-Forwarded-Uri Traefik set', async () => {
+    const config = await load(`
+trustedProxies: [{ addresses: [127.0.0.1], sets: traefik }]
+rules: [{ name: dotfiles, match: { pathRegex: "/\\\\.env" }, action: deny }]
+`);
+    const forwarded = { 'x-forwarded-uri': '/.env', 'x-original-uri': '/', 'x-forwarded-for': '198.51.100.1' };
+    expect(summary(decide(config, task('127.0.0.1', forwarded, '/auth')))).toBe('403 deny dotfiles');
+    expect(summary(decide(config, task('127.0.0.1', { 'x-real-ip': '192.0.2.1', 'x-forwarded-for': '198.51.100.1' })))).toBe('200 allow default');
+  });
+
+  it('behind Envoy, judges the check request itself and its X-Envoy-External-Address', async () => {
+    const config = await load(`
+trustedProxies: [{ addresses: [127.0.0.1], sets: envoy }]
+ip: { deny: [203.0.113.0/24] }
+rules: [{ name: admin, match: { path: /admin }, action: deny }]
+`);
+    expect(summary(decide(config, task('127.0.0.1', { 'x-envoy-external-address': '203.0.113.7' })))).toBe('403 deny ip.deny');
+    expect(summary(decide(config, task('127.0.0.1', { 'x-original-uri': '/public' }, '/admin')))).toBe('403 deny admin');
+  });
+});
+
+describe('header names as keys', () => {
+  it.each(['constructor', '__proto__', 'hasOwnProperty', 'toString'])('regression: a header: limit key named %s is an ordinary header', async (name) => {
+    const config = await load(`
+rules: [{ name: per-header, action: limit, limit: h }, { name: cond, match: { headers: [{ name: ${name}, present: true }] }, action: deny }]
+limits: { h: { requests: 1, windowSeconds: 60, key: "header:${name}" } }
+`);
+    const state = createRateLimitState({ entries: 1024 });
+    for (const proto of [true, false]) {
+      const headers = (value?: string): Record<string, string> => {
+        const h: Record<string, string> = proto ? {} : (Object.create(null) as Record<string, string>);
+        h['host'] = 'app.example.com';
+        if (value !== undefined) Object.defineProperty(h, name.toLowerCase(), { value, enumerable: true });
+        return h;
+      };
+      const t = (value: string | undefined, ip: string): HttpTask => ({ method: 'GET', url: '/', headers: headers(value), remoteAddress: ip });
+      // Without the header: keyed by address, and the condition does not hold.
+      expect(summary(decide(config, t(undefined, proto ? '198.51.100.1' : '198.51.100.2'), state))).toBe('200 allow default');
+      // Two clients with different values are two counters (not one shared `__proto__` counter).
+      expect(summary(decide(config, t(`a-${String(proto)}`, '198.51.100.3'), state))).toBe('403 deny cond');
+      expect(summary(decide(config, t(`b-${String(proto)}`, '198.51.100.4'), state))).toBe('403 deny cond');
+      expect(summary(decide(config, t(`b-${String(proto)}`, '198.51.100.4'), state))).toBe('429 limited per-header');
+    }
+  });
+});
+
+describe('IPv6 rate-limit keys', () => {
+  const LIMIT = `
+rules: [{ name: login-rate, match: { methods: [POST], path: /login }, action: limit, limit: login }]
+limits: { login: { requests: 10, windowSeconds: 60 } }
+`;
+  it('regression: rotating addresses inside one /64 shares one counter', async () => {
+    const config = await load(LIMIT);
+    const state = createRateLimitState({ entries: 1024 });
+    const verdicts = Array.from({ length: 30 }, (_, i) => summary(decide(config, task(`2001:db8:1:2:${((i * 7919) % 65536).toString(16)}::${i + 1}`, {}, '/login', 'POST'), state)));
+    expect(verdicts.filter((v) => v.startsWith('200'))).toHaveLength(10);
+    expect(verdicts[10]).toBe('429 limited login-rate');
+    // Another /64 has its own counter.
+    expect(summary(decide(config, task('2001:db8:1:3::1', {}, '/login', 'POST'), state))).toBe('200 allow default');
+  });
+
+  it('keys by the configured prefix (ipv6Prefix: 128 counts single addresses, ipv4Prefix: 24 whole /24s)', async () => {
+    const config = await load(LIMIT.replace('windowSeconds: 60 }', 'windowSeconds: 60, ipv6Prefix: 128, ipv4Prefix: 24 }'));
+    const state = createRateLimitState({ entries: 1024 });
+    const v6 = Array.from({ length: 11 }, (_, i) => summary(decide(config, task(`2001:db8::${i + 1}`, {}, '/login', 'POST'), state)));
+    expect(v6.every((v) => v.startsWith('200'))).toBe(true);
+    const v4 = Array.from({ length: 11 }, (_, i) => summary(decide(config, task(`198.51.100.${i + 1}`, {}, '/login', 'POST'), state)));
+    expect(v4[10]).toBe('429 limited login-rate');
   });
 });
 

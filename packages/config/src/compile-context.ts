@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { decodeText } from './decode-text.js';
 import type { Limits } from './limits.js';
@@ -7,6 +8,22 @@ import { splitList } from './list-file.js';
 import { formatPath, type ProblemList } from './problems.js';
 import { readFileBoundedSync } from './read-file.js';
 import type { CompileContext, ConfigPath, ListCompiler, ListFile } from './types.js';
+
+/** Longest message a problem about one list line may carry. */
+const MAX_LIST_MESSAGE_CHARS = 200;
+
+/**
+ * The list file a path names, through symlinks: the same list named twice, or through links, is
+ * read (and counted) once, and a broken one reported once. A path that does not resolve is left
+ * as named, for the read to report.
+ */
+function resolvedList(named: string): string {
+  try {
+    return realpathSync(named);
+  } catch {
+    return named;
+  }
+}
 
 /** Finds the line and column of a document path in the config file. */
 export type PathLocator = (path: ConfigPath) => { line: number; column: number };
@@ -23,6 +40,8 @@ export class LoadCompileContext implements CompileContext {
   private readonly lists = new Map<string, ListFile | undefined>();
   /** compileList's state for this load (what it read, compiled and may cache). */
   readonly compiled: CompiledLists;
+  /** Bytes of list files so far (read, or reused unchanged), against maxListTotalBytes. */
+  listBytes = 0;
 
   constructor(
     readonly file: string,
@@ -45,7 +64,9 @@ export class LoadCompileContext implements CompileContext {
   }
 
   problemInList(list: ListFile, index: number, message: string, code: string): void {
-    this.problems.add({ file: list.file, line: list.lines[index] ?? 0, column: list.lines[index] === undefined ? 0 : 1, path: '', message, code });
+    // Backstop for compile steps that quote a whole entry: a problem about one line stays short.
+    const text = message.length > MAX_LIST_MESSAGE_CHARS ? `${message.slice(0, MAX_LIST_MESSAGE_CHARS)}…` : message;
+    this.problems.add({ file: list.file, line: list.lines[index] ?? 0, column: list.lines[index] === undefined ? 0 : 1, path: '', message: text, code });
   }
 
   readList(ref: string, at: ConfigPath): ListFile | undefined {
@@ -53,8 +74,7 @@ export class LoadCompileContext implements CompileContext {
       this.problemAt(at, 'a list file reference must be a non-empty path', 'GENSWAP_CONFIG_TYPE');
       return undefined;
     }
-    const file = path.resolve(this.dir, ref);
-    // The same list named twice is read once, and a broken one reported once.
+    const file = resolvedList(path.resolve(this.dir, ref));
     if (this.lists.has(file)) return this.lists.get(file);
     const list = this.load(ref, file, at);
     this.lists.set(file, list);
@@ -70,7 +90,15 @@ export class LoadCompileContext implements CompileContext {
       this.problemAt(at, 'a list file reference must be a non-empty path', 'GENSWAP_CONFIG_TYPE');
       return undefined;
     }
-    return compileListFile(this, ref, path.resolve(this.dir, ref), at, compiler, this.limits.maxListBytes, this.problems);
+    return compileListFile(this, ref, resolvedList(path.resolve(this.dir, ref)), at, compiler, this.problems);
+  }
+
+  /** How many bytes the next list file may have, and the limit that sets it (maxListBytes, or what maxListTotalBytes leaves). */
+  listReadLimit(): { readonly bytes: number; readonly limit: string } {
+    const remaining = this.limits.maxListTotalBytes - this.listBytes;
+    return remaining < this.limits.maxListBytes
+      ? { bytes: remaining, limit: `what is left of maxListTotalBytes (${this.limits.maxListTotalBytes} for all list files; ${this.listBytes} used by earlier ones)` }
+      : { bytes: this.limits.maxListBytes, limit: 'maxListBytes' };
   }
 
   /** Counts a list file compileList read (once per file). */
@@ -86,13 +114,16 @@ export class LoadCompileContext implements CompileContext {
 
   private load(ref: string, file: string, at: ConfigPath): ListFile | undefined {
     const t0 = performance.now();
-    const read = readFileBoundedSync(file, this.limits.maxListBytes, 'maxListBytes');
+    // The tighter of the two limits bounds this read, so it stops at the budget, not after it.
+    const { bytes, limit } = this.listReadLimit();
+    const read = readFileBoundedSync(file, bytes, limit);
     const t1 = performance.now();
     this.listReadMs += t1 - t0;
     if (!read.ok) {
       this.problemAt(at, `list file ${JSON.stringify(ref)} (${file}): ${read.reason}`, read.code);
       return undefined;
     }
+    this.listBytes += read.bytes.byteLength;
     const decoded = decodeText(read.bytes);
     if (!decoded.ok) {
       this.problems.add({ file, line: decoded.line, column: decoded.column, path: '', message: decoded.reason, code: decoded.code });

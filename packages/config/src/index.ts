@@ -8,3 +8,4 @@ export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';
 export { ListCache } from './list-cache.js';
 export type { CachedList } from './list-cache.js';
+export { excerpt, MAX_EXCERPT_CHARS } from './list-file.js';

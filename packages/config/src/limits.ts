@@ -5,6 +5,7 @@ import type { LoadOptions } from './types.js';
 export interface Limits {
   readonly maxBytes: number;
   readonly maxListBytes: number;
+  readonly maxListTotalBytes: number;
   readonly maxAliasCount: number;
   readonly maxDepth: number;
   readonly maxProblems: number;
@@ -15,6 +16,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxBytes: 4 * 1024 * 1024,
   // Room for several million CIDRs or user-agent strings per list file.
   maxListBytes: 256 * 1024 * 1024,
+  // All list files of one config together (each distinct file counted once): the compiled
+  // tables must fit one generation of the store anyway, so more text than this is never useful.
+  maxListTotalBytes: 256 * 1024 * 1024,
   // Anchors are for sharing a handful of blocks; 100 expansions stop billion-laughs early.
   maxAliasCount: 100,
   maxDepth: 64,
@@ -33,6 +37,7 @@ export function resolveLimits(options: LoadOptions = {}): Limits {
   return {
     maxBytes: pick('maxBytes'),
     maxListBytes: pick('maxListBytes'),
+    maxListTotalBytes: pick('maxListTotalBytes'),
     maxAliasCount: pick('maxAliasCount'),
     maxDepth: pick('maxDepth'),
     maxProblems: pick('maxProblems'),

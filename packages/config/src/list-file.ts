@@ -50,3 +50,19 @@ export function splitList(text: string, file: string): ListFile {
   }
   return { file, entries, lines: lines.slice(0, entries.length) };
 }
+
+/** Longest piece of a list line a problem may quote. */
+export const MAX_EXCERPT_CHARS = 40;
+
+/**
+ * A short, quoted, printable excerpt of one list line for a problem message: at most
+ * MAX_EXCERPT_CHARS characters, control and non-ASCII characters escaped, `…` when cut. A
+ * problem never quotes more than the line it is about, and never much of it: list files are
+ * named by the config, and what a reload echoes lands in answers, status and logs.
+ */
+export function excerpt(line: string): string {
+  const cut = line.length > MAX_EXCERPT_CHARS;
+  const head = cut ? line.slice(0, MAX_EXCERPT_CHARS) : line;
+  const escaped = JSON.stringify(head).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `"${escaped}${cut ? '…' : ''}"`;
+}

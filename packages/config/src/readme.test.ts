@@ -28,6 +28,7 @@ describe('README', () => {
     expect(rows).toEqual({
       maxBytes: shown(DEFAULT_LIMITS.maxBytes),
       maxListBytes: shown(DEFAULT_LIMITS.maxListBytes),
+      maxListTotalBytes: shown(DEFAULT_LIMITS.maxListTotalBytes),
       maxAliasCount: String(DEFAULT_LIMITS.maxAliasCount),
       maxDepth: String(DEFAULT_LIMITS.maxDepth),
       maxProblems: String(DEFAULT_LIMITS.maxProblems),

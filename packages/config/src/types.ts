@@ -110,6 +110,8 @@ export interface LoadOptions {
   readonly maxBytes?: number;
   /** Largest list file accepted, bytes. Default 256 MiB. */
   readonly maxListBytes?: number;
+  /** Most bytes read from all list files of one config together (a file named twice, or through a symlink, counts once). Default 256 MiB. */
+  readonly maxListTotalBytes?: number;
   /**
    * Most alias expansions allowed in one document, counted in the expanded tree (billion-laughs
    * guard); 0 forbids aliases. Default 100.

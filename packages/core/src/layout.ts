@@ -52,9 +52,13 @@
  * - **I5 row ownership.** A row is claimed with `compareExchange(OWNER, 0, threadId + 1)`
  *   and freed by storing 0 only once all its pins are zero.
  * - **I6 retire signal.** A reader that releases a pin on a slot that is no longer current
- *   bumps RETIRE_SIGNAL and notifies it; so does the primary when it clears a dead row. A
- *   publish waiting for a free slot loads RETIRE_SIGNAL *before* it scans and waits only
- *   while the word still holds that value, so a release between scan and wait is not missed.
+ *   bumps RETIRE_SIGNAL and notifies it. The primary bumps and notifies whenever
+ *   `releaseReader` frees a dead reader's row, whether or not pins were left in it: the thread
+ *   may have died between its Atomics.sub and its bump or notify, and then nothing else wakes
+ *   a publish waiting for the slot it freed. A publish waiting for a free slot loads
+ *   RETIRE_SIGNAL *before* it scans and waits only while the word still holds that value, so
+ *   a release between scan and wait is not missed. (model/store.pml checks that no publish
+ *   stays asleep while a slot is free.)
  * - **I7 generations.** Generation numbers strictly increase from 1 and are stored as two
  *   words (hi, lo). Readers read them only under a pin (I2), when they cannot change, so the
  *   halves are always consistent. At 2^53 - 1 publishing stops with an error (at a million

@@ -221,6 +221,7 @@ export class GenerationReader<T = unknown> {
   unpin(slot: number, counted: boolean): void {
     if (counted) this.active--;
     Atomics.sub(this.control, this.pinBase + slot, 1); // I2/I3: the writer's column scan sees this
+    readerHooks.current?.afterUnpin?.(slot);
     if (Atomics.load(this.control, kCurrentSlot) !== slot) {
       // I6: the slot is retired; a publish may be waiting for exactly this release.
       Atomics.add(this.control, kRetireSignal, 1);

@@ -163,9 +163,9 @@ export class GenerationStore<T = unknown> {
    * Releases every pin held by the reader(s) registered from `threadId` and frees their rows.
    * Call it only after that thread has exited (piscina replaces workers that crash or are
    * terminated by an abort): a live reader would later release pins it no longer holds.
-   * Returns the number of pins released. Pass the id captured when the thread started:
-   * Node sets `worker.threadId` to -1 before `'exit'`, so a negative id throws instead of
-   * silently releasing nothing (and leaking the pins).
+   * Returns the number of pins released (possibly 0 for a row it freed). Pass the id captured
+   * when the thread started: Node sets `worker.threadId` to -1 before `'exit'`, so a negative
+   * id throws instead of silently releasing nothing (and leaking the pins).
    */
   releaseReader(threadId: number): number {
     if (!Number.isSafeInteger(threadId) || threadId < 0) {
@@ -173,6 +173,7 @@ export class GenerationStore<T = unknown> {
     }
     const owner = threadId + 1;
     let released = 0;
+    let freed = false;
     for (let row = 0; row < this.geo.maxReaders; row++) {
       const base = rowWord(this.geo, row);
       if (Atomics.load(this.control, base + kRowOwner) !== owner) continue; // I5
@@ -181,8 +182,13 @@ export class GenerationStore<T = unknown> {
         released += Atomics.exchange(this.control, base + kRowFirstPin + slot, 0);
       }
       Atomics.store(this.control, base + kRowOwner, 0); // I5: pins are zero, the row is free
+      freed = true;
     }
-    if (released > 0) this.wakeDrain();
+    // I6: wake on every freed row, not only when pins were left in it. The thread may have died
+    // inside unpin(), after its Atomics.sub freed a slot and before its bump or notify: then no
+    // pins are left here, and this is the only wakeup a waiting publish will get before its
+    // deadline (the lost wakeup of issue 16, found by model/store.pml).
+    if (freed) this.wakeDrain();
     return released;
   }
 

@@ -1,3 +1,5 @@
+import { IdleWaiters } from './idle-waiters.js';
+
 /**
  * Runs one job at a time; requests that arrive while a job runs coalesce into exactly one
  * more run, started when the current one ends, and every one of those requests gets that
@@ -26,7 +28,7 @@ export class CoalescingQueue<R, Meta = void> {
   private queued: Batch<R, Meta> | undefined;
   private readonly job: (info: RunInfo<Meta>) => Promise<R>;
   private readonly onJobError: (err: unknown, info: RunInfo<Meta>) => R;
-  private idleWaiters: (() => void)[] = [];
+  private readonly idleWaiters = new IdleWaiters();
 
   /**
    * `job` should turn its failures into results (a reload outcome says ok: false);
@@ -60,7 +62,7 @@ export class CoalescingQueue<R, Meta = void> {
   /** Resolves when nothing runs and nothing is queued. */
   idle(): Promise<void> {
     if (this.running === undefined) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.idleWaiters.wait().then(() => undefined);
   }
 
   private newBatch(meta: Meta): Batch<R, Meta> {
@@ -95,8 +97,6 @@ export class CoalescingQueue<R, Meta = void> {
       this.start(next);
       return;
     }
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
+    this.idleWaiters.wakeAll();
   }
 }

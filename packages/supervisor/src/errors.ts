@@ -18,6 +18,8 @@ export const SUPERVISOR_ERRORS = {
   GENSWAP_HTTP_LISTEN_FAILED: 'Pick another listen address or port (or stop what holds it); the message says why the socket could not be bound.',
   GENSWAP_HTTP_THREAD_FAILED: 'An HTTP thread could not start: fix the handler module named in the message (it must load and export defineWorker(handler)).',
   GENSWAP_SUPERVISOR_NO_POOL: 'This supervisor serves HTTP from its own threads and has no task pool; create one without the http option to call run().',
+  GENSWAP_ADMIN_SOCKET_PATH: 'Point the admin socket at a path that is free or holds a stale socket; genswap never deletes another kind of file there.',
+  GENSWAP_ADMIN_TOKEN: 'Give the admin token a non-empty value (a file with the token, or an environment variable holding it).',
 } as const;
 
 export type SupervisorErrorCode = keyof typeof SUPERVISOR_ERRORS;

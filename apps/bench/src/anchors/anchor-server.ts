@@ -54,7 +54,9 @@ export function missing(kind: AnchorKind): string | undefined {
 
 function genswapYaml(c: AnchorConfig): string {
   return `# anchor config, version ${c.version}
-trustedProxies: [127.0.0.1/32]
+trustedProxies:
+  - addresses: [127.0.0.1/32]
+    sets: nginx
 ip:
   deny: [192.0.2.66]
   denyFiles: [${c.denyList !== undefined ? 'deny.txt' : ''}]

@@ -13,6 +13,8 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'reload-stall': async () => (await import('./reload-stall.js')).scenario,
   'anchor-big-list': async () => (await import('./anchor-big-list.js')).scenario,
   'anchor-reload-storm': async () => (await import('./anchor-reload-storm.js')).scenario,
+  'serve-throughput': async () => (await import('./serve-throughput.js')).scenario,
+  'incremental-reload': async () => (await import('./incremental-reload.js')).scenario,
   'fleet-publish': async () => (await import('./fleet-publish.js')).scenario,
 };
 

@@ -198,7 +198,9 @@ export const scenario: Scenario = {
   async run({ quick }) {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the CLI first (pnpm build)`);
     const rounds = quick ? 1 : 5;
-    const durationMs = quick ? 600 : 4000;
+    // Quick: long enough that the restarting pool (a few answers a second) answers at least once
+    // on a busy machine, so every median has samples.
+    const durationMs = quick ? 1500 : 4000;
     const warmupMs = quick ? 200 : 1000;
     const connections = quick ? 4 : 10;
     const dir = mkdtempSync(path.join(tmpdir(), 'genswap-bench-storm-'));

@@ -11,13 +11,13 @@
  * prints: `restart-pool server: listening on <url> (pid N, admin <url>)`
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '@genswap/config';
 import type { GatewayState } from '@genswap/gateway';
 import { createState, definition } from '@genswap/gateway/definition';
 import type { HttpResult, HttpTask } from '@genswap/supervisor';
 import { Piscina } from 'piscina';
 import { DrainingPool } from '../support/draining-pool.js';
+import { listenLoopback, type ReloadDone, startReloadAdmin } from './reload-admin.js';
 import type { RestartAnswer, RestartWorkerData } from '../workers/restart-gateway-worker.js';
 
 const args = process.argv.slice(2);
@@ -60,6 +60,13 @@ function reload(): Promise<number> {
   return run;
 }
 
+/** What POST /reload answers: the new pool's generation and how long it took to ask for it. */
+async function reloadTimed(): Promise<ReloadDone> {
+  const t0 = performance.now();
+  const gen = await reload();
+  return { generation: gen, durationMs: performance.now() - t0 };
+}
+
 function taskOf(req: IncomingMessage): HttpTask {
   const headers: Record<string, string | undefined> = {};
   for (const name of Object.keys(req.headers)) {
@@ -91,43 +98,16 @@ const front = createServer((req, res) => {
   );
 });
 
-const admin = createServer((req, res) => {
-  req.resume();
-  if (req.method !== 'POST' || req.url !== '/reload') {
-    res.statusCode = 404;
-    res.end();
-    return;
-  }
-  const t0 = performance.now();
-  reload().then(
-    (gen) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: true, generation: gen, durationMs: performance.now() - t0 }));
-    },
-    (err: unknown) => {
-      res.statusCode = 422;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: false, generation, error: String(err) }));
-    },
-  );
-});
-
-const listen = (server: typeof front): Promise<AddressInfo> =>
-  new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address() as AddressInfo));
-  });
-
 await reload();
-const [frontAddress, adminAddress] = [await listen(front), await listen(admin)];
+const frontAddress = await listenLoopback(front);
+const admin = await startReloadAdmin(reloadTimed, () => generation);
 process.on('SIGHUP', () => void reload());
 process.once('SIGTERM', () => {
   front.close();
-  admin.close();
   front.closeAllConnections();
-  admin.closeAllConnections();
+  admin.close();
   void Promise.all([...closing, pool?.retire()]).finally(() => process.exit(0));
 });
 process.stdout.write(
-  `restart-pool server: listening on http://127.0.0.1:${frontAddress.port} (pid ${process.pid}, generation ${generation}, ${threads} threads, admin http://127.0.0.1:${adminAddress.port})\n`,
+  `restart-pool server: listening on http://127.0.0.1:${frontAddress.port} (pid ${process.pid}, generation ${generation}, ${threads} threads, admin ${admin.url})\n`,
 );

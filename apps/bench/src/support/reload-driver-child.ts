@@ -48,7 +48,7 @@ async function drive(r: DriveRequest): Promise<DriveLog> {
     const now = performance.now();
     if (now - startedAt > r.durationMs - r.intervalMs) return log;
     const version = ++log.lastVersion;
-    writeFileSync(r.file, stormConfig(version));
+    writeFileSync(r.file, r.texts === undefined ? stormConfig(version) : r.texts[version % r.texts.length]!);
     log.instants.push(now - startedAt);
     try {
       if (r.action === 'reload') {

@@ -24,6 +24,8 @@ export interface DriveRequest {
   readonly durationMs: number;
   readonly intervalMs: number;
   readonly action: DriverAction;
+  /** The configs to write: version N is texts[N % texts.length]. Default: stormConfig(N). */
+  readonly texts?: readonly string[];
 }
 
 export interface DriveLog {

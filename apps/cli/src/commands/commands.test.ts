@@ -39,5 +39,11 @@ describe('serve, reload and status commands', () => {
     expect(both.error).toMatchObject({ code: 'GENSWAP_USAGE' });
     const neither = await run(['status']);
     expect(neither.error).toMatchObject({ code: 'GENSWAP_USAGE' });
+    const twoAdmins = await run(['reload', '--admin', '127.0.0.1:1', '--admin-socket', 'a.sock']);
+    expect(twoAdmins.error).toMatchObject({ code: 'GENSWAP_USAGE' });
+    const serveBoth = await run(['serve', '--config', 'x.yaml', '--admin', '127.0.0.1:0', '--admin-socket', 'a.sock']);
+    expect(serveBoth.error).toMatchObject({ code: 'GENSWAP_USAGE' });
+    const tokenWithoutAdmin = await run(['serve', '--config', 'x.yaml', '--admin-token-env', 'PATH']);
+    expect(tokenWithoutAdmin.error).toMatchObject({ code: 'GENSWAP_USAGE' });
   });
 });

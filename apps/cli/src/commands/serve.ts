@@ -1,9 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { genswapCommand } from '../command.js';
-import { UsageError } from '../exit-codes.js';
 import { parseHostPort } from '../host-port.js';
 import type { CliIo } from '../io.js';
+import { type AdminTokenFlags, readAdminToken, withAdminTokenFlags } from '../serve/admin-token.js';
 import { runServe } from '../serve/run-serve.js';
+import { UsageError } from '../exit-codes.js';
 
 export function positiveInt(name: string, max: number): (text: string) => number {
   return (text) => {
@@ -37,6 +38,10 @@ Example:
   $ curl -i http://127.0.0.1:8080/login        # answers carry x-genswap-generation
   $ genswap reload --pid-file run/genswap.pid  # or: kill -HUP 4242, or --watch
 
+Admin: --admin 127.0.0.1:9901 (loopback TCP) or --admin-socket run/admin.sock (mode 0600);
+add --admin-token-file run/admin.token (or --admin-token-env NAME) to require a bearer token.
+Foreign Host headers and cross-site browser requests are always refused.
+
 Signals: SIGHUP reloads; SIGTERM/SIGINT drain in-flight requests (--drain-timeout) and exit 0;
 a second SIGTERM exits at once. With --source etcd://HOST:PORT/PREFIX --state-dir DIR (no
 --config), the config is what \`genswap fleet publish\` put in etcd: every revision is applied
@@ -46,7 +51,7 @@ fleet status\`, and answers carry x-genswap-fleet-revision. With --pid-file, a s
 `;
 
 export function serveCommand(io: CliIo): Command {
-  return genswapCommand('serve', io)
+  const command = genswapCommand('serve', io)
     .description('Serve HTTP from worker threads that each accept connections, on a config that reloads atomically (SIGHUP, --watch, admin POST /reload).')
     .option('-c, --config <file>', 'YAML config file (required unless --source is given)')
     .option('--source <url>', 'fleet mode: follow the config published to etcd, etcd://HOST:PORT/PREFIX[?jitter=MS&ttl=S] (see `genswap fleet --help`)')
@@ -77,9 +82,11 @@ export function serveCommand(io: CliIo): Command {
     .option('--loader-nice <n>', 'nice steps below the primary for the reload loader thread, 0-19 (Linux; reloads yield the CPU to requests)', positiveInt('--loader-nice', 19))
     .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
     .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
+    .option('--admin-socket <path>', 'admin listener on a unix socket (mode 0600) instead of --admin')
     .option('--watch', 'reload when the config file or a list file changes (symlink swaps included)', false)
     .option('--drain-timeout <ms>', 'how long shutdown waits for in-flight requests', positiveInt('--drain-timeout', 2 ** 31 - 1), 10_000)
-    .option('--log-level <level>', 'pino level: trace, debug, info, warn, error, fatal, silent', 'info')
+    .option('--log-level <level>', 'pino level: trace, debug, info, warn, error, fatal, silent', 'info');
+  return withAdminTokenFlags(command, 'server')
     .addHelpText('after', EXAMPLE)
     .action(async (opts: {
       config?: string;
@@ -103,12 +110,16 @@ export function serveCommand(io: CliIo): Command {
       loaderNice?: number;
       pidFile?: string;
       admin?: { host: string; port: number };
+      adminSocket?: string;
       watch: boolean;
       drainTimeout: number;
       logLevel: string;
-    }) => {
+    } & AdminTokenFlags) => {
       if ((opts.config === undefined) === (opts.source === undefined)) throw new UsageError('genswap serve needs exactly one of --config <file> or --source etcd://HOST:PORT/PREFIX');
       if (opts.source !== undefined && opts.stateDir === undefined) throw new UsageError('genswap serve --source needs --state-dir <dir>, where the last good config is kept');
+      if (opts.admin !== undefined && opts.adminSocket !== undefined) throw new UsageError('give at most one of --admin and --admin-socket');
+      const adminToken = readAdminToken(opts);
+      if (adminToken !== undefined && opts.admin === undefined && opts.adminSocket === undefined) throw new UsageError('--admin-token-file / --admin-token-env need --admin or --admin-socket');
       await runServe(
         {
           config: opts.config ?? '',
@@ -135,6 +146,8 @@ export function serveCommand(io: CliIo): Command {
           ...(opts.loaderNice !== undefined ? { loaderNice: opts.loaderNice } : {}),
           ...(opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {}),
           ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
+          ...(opts.adminSocket !== undefined ? { adminSocket: opts.adminSocket } : {}),
+          ...(adminToken !== undefined ? { adminToken } : {}),
         },
         io,
       );

@@ -5,7 +5,6 @@ import {
   type ListenMode,
   handleSignals,
   importAppModule,
-  type ReloadRecord,
   startAdminServer,
   type Supervisor,
   type SupervisorLogger,
@@ -39,6 +38,10 @@ export interface ServeOptions {
   readonly loaderNice?: number;
   readonly pidFile?: string;
   readonly admin?: HostPort;
+  /** Admin listener on this unix socket (mode 0600) instead of `admin`. */
+  readonly adminSocket?: string;
+  /** Bearer token the admin listener requires. */
+  readonly adminToken?: string;
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
   readonly logLevel: string;
@@ -59,23 +62,23 @@ interface Running {
 
 const HISTORY_IN_STATE_FILE = 20;
 
-/** A logger usable before the real one exists (signal handlers are installed first). */
-function deferredLogger(get: () => SupervisorLogger): SupervisorLogger {
+/** A logger usable before the real one exists (signal handlers are installed first); until then it drops. */
+function deferredLogger(get: () => SupervisorLogger | undefined): SupervisorLogger {
   return {
-    debug: (obj, msg) => get().debug(obj, msg),
-    info: (obj, msg) => get().info(obj, msg),
-    warn: (obj, msg) => get().warn(obj, msg),
-    error: (obj, msg) => get().error(obj, msg),
-    child: (bindings) => deferredLogger(() => get().child(bindings)),
+    debug: (obj, msg) => get()?.debug(obj, msg),
+    info: (obj, msg) => get()?.info(obj, msg),
+    warn: (obj, msg) => get()?.warn(obj, msg),
+    error: (obj, msg) => get()?.error(obj, msg),
+    child: (bindings) => deferredLogger(() => get()?.child(bindings)),
   };
 }
 
 /** Keeps `<pid-file>.state.json` in step with the supervisor (see state-file.ts for the protocol). */
 function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, admin: AdminServer | undefined, log: Logger): void {
   let reloadsStarted = 0;
-  const reloads: ReloadRecord[] = [];
   const save = (): void => {
     try {
+      const status = supervisor.status();
       writeState(stateFile, {
         version: 1,
         pid: process.pid,
@@ -84,8 +87,9 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
         writtenAt: new Date().toISOString(),
         generation: supervisor.generation,
         reloadsStarted,
-        reloads,
-        status: supervisor.status(),
+        // The supervisor's own history (a ring of historySize records) is the one kept.
+        reloads: status.reloads.history.slice(-HISTORY_IN_STATE_FILE),
+        status,
       });
     } catch (err) {
       log.warn({ err, stateFile }, 'state file write failed');
@@ -95,12 +99,8 @@ function trackState(supervisor: Supervisor, stateFile: string, front: FrontEnd, 
     reloadsStarted = id;
     save();
   });
-  supervisor.on('reload', (record) => {
-    reloads.push(record);
-    if (reloads.length > HISTORY_IN_STATE_FILE) reloads.shift();
-    // After the reload queue has moved on, so the status snapshot does not show it as running.
-    setImmediate(save);
-  });
+  // After the reload queue has moved on, so the status snapshot does not show it as running.
+  supervisor.on('reload', () => setImmediate(save));
   supervisor.on('worker-exit', save);
   save();
 }
@@ -134,7 +134,14 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
   const front: FrontEnd = { url: supervisor.http!.url };
   let admin: AdminServer | undefined;
   try {
-    if (options.admin !== undefined) admin = await startAdminServer(supervisor, { ...options.admin, logger: log });
+    if (options.admin !== undefined || options.adminSocket !== undefined) {
+      admin = await startAdminServer(supervisor, {
+        ...options.admin,
+        ...(options.adminSocket !== undefined ? { socket: options.adminSocket } : {}),
+        ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
+        logger: log,
+      });
+    }
     const files: string[] = [];
     if (options.pidFile !== undefined) {
       const stateFile = stateFileFor(options.pidFile);
@@ -182,7 +189,7 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
   let reloadAfterStart = false;
   let startup: Promise<Running> | undefined;
   const signals = handleSignals({
-    logger: deferredLogger(() => log ?? silent),
+    logger: deferredLogger(() => log),
     onReload: () => {
       if (running === undefined) reloadAfterStart = true;
       else signalReload(running.supervisor, log!);
@@ -208,11 +215,3 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<void> 
   );
   if (reloadAfterStart && !signals.shuttingDown) signalReload(supervisor, log);
 }
-
-const silent: SupervisorLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => silent,
-};

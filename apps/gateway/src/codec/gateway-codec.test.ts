@@ -22,7 +22,9 @@ function ranges(...cidrs: string[]): IpRanges {
 const settings: GatewaySettings = {
   statuses: { allow: 200, deny: 403, limited: 429 },
   rules: [{ name: 'r', action: 'deny', pathPrefix: '/admin' }],
-  limits: { l: { name: 'l', requests: 3, windowSeconds: 10 } },
+  limits: { l: { name: 'l', requests: 3, windowSeconds: 10, ipv4Prefix: 32, ipv6Prefix: 64 } },
+  proxies: [{ addresses: ['127.0.0.1', '::1'], sets: ['x-forwarded-for'] }],
+  unparseableClient: 'deny',
 };
 
 const config: GatewayConfig = {

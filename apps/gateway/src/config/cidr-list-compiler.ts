@@ -1,10 +1,11 @@
-import type { ListCompiler } from '@genswap/config';
+import { excerpt, type ListCompiler, MAX_EXCERPT_CHARS } from '@genswap/config';
 import type { GatewayErrorCode } from '../errors.js';
 import { parseCidrV4Bytes, parseCidrV4Line } from '../ip/cidr-bytes.js';
 import { newCidrBounds, parseCidr } from '../ip/cidr.js';
 import { FAMILY_V4 } from '../ip/ip-address.js';
 import type { IpRanges } from '../ip/ip-ranges.js';
 import { RangeSetBuilder } from '../ip/range-set-builder.js';
+import { MAX_TABLE_BYTES, MAX_V4_RANGES, MAX_V6_RANGES, TableBudget } from '../ip/table-budget.js';
 
 /** Bad lines reported per list file; beyond this one summary problem stands for the rest. */
 export const MAX_PROBLEMS_PER_LIST = 20;
@@ -12,10 +13,25 @@ export const MAX_PROBLEMS_PER_LIST = 20;
 export const BAD_CIDR: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR';
 export const TOO_MANY: GatewayErrorCode = 'GENSWAP_GATEWAY_CONFIG_TOO_MANY_RANGES';
 
+/**
+ * A list file whose first entries are all invalid is most likely not an address list at all
+ * (a wrong path, `../../etc/passwd`): it is refused with one problem that quotes none of it.
+ */
+export const UNRELATED_FILE_ENTRIES = 8;
+
+/** The message of a range table over the config's budget (table-budget.ts). */
+export function overBudgetMessage(what: string): string {
+  return `the range tables of this config are full: at most ${MAX_TABLE_BYTES / (1024 * 1024)} MiB for all lists (${MAX_V4_RANGES.toLocaleString('en-US')} IPv4 or ${MAX_V6_RANGES.toLocaleString('en-US')} IPv6 ranges); ${what}`;
+}
+
 /** One list file of CIDR blocks, compiled on its own (so it can be cached on its own). */
 export interface CompiledCidrList {
   /** Sorted and merged, as RangeSetBuilder builds them. Shared with the cache: read only. */
   readonly ranges: IpRanges;
+  /** Room its entries take in the config's table budget (counted as added, before merging). */
+  readonly tableBytes: number;
+  /** Its first UNRELATED_FILE_ENTRIES entries were all invalid: not an address list (compile.ts reports it, quoting nothing). */
+  readonly unrelated: boolean;
   /** Lines that are not a CIDR block or address (the first MAX_PROBLEMS_PER_LIST are reported). */
   readonly badEntries: number;
 }
@@ -27,27 +43,44 @@ export interface CompiledCidrList {
  * file:line:col. The name carries a version: bump it when the compiled form changes.
  */
 export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
-  name: 'genswap.gateway.cidr-list.v1',
+  name: 'genswap.gateway.cidr-list.v2',
   compile(list) {
     const bytes = list.bytes;
     const length = bytes.length;
     const builder = new RangeSetBuilder();
     const bounds = newCidrBounds();
+    // A file on its own must fit the whole budget; beside other lists, compile.ts checks the sum.
+    const budget = new TableBudget();
     let bad = 0;
+    let good = 0;
     let full = false;
-    const add = (ok: boolean, line: number, column: number): void => {
-      if (!ok && !full) {
+    let unrelated = false;
+    // Bad entries before the first good one wait: the file may not be an address list at all.
+    const pending: [line: number, column: number, message: string][] = [];
+    const add = (ok: boolean, family: number, line: number, column: number): void => {
+      if (good++ === 0) for (const [l, c, m] of pending.splice(0)) list.problemAt(l, c, m, BAD_CIDR);
+      if (full) return;
+      if (!budget.take(family) || !ok) {
         full = true;
-        list.problemAt(line, column, 'too many ranges: this entry and those after it do not fit', TOO_MANY);
+        list.problemAt(line, column, overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
       }
     };
     const general = (start: number, end: number, line: number, column: number): void => {
-      if (parseCidrV4Bytes(bytes, start, end, bounds)) return add(builder.addV4(bounds[0]!, bounds[1]!), line, column);
-      const family = parseCidr(bytes.toString('utf8', start, end), bounds);
+      if (unrelated) return;
+      if (parseCidrV4Bytes(bytes, start, end, bounds)) return add(full || builder.addV4(bounds[0]!, bounds[1]!), FAMILY_V4, line, column);
+      const entry = bytes.toString('utf8', start, end);
+      const family = parseCidr(entry, bounds);
       if (typeof family === 'string') {
         bad++;
-        if (bad <= MAX_PROBLEMS_PER_LIST) list.problemAt(line, column, family, BAD_CIDR);
-      } else add(family === FAMILY_V4 ? builder.addV4(bounds[0]!, bounds[1]!) : builder.addV6(bounds), line, column);
+        if (bad > MAX_PROBLEMS_PER_LIST) return;
+        // Quote the entry only when it is short; the problem names its line either way.
+        const message = entry.length <= MAX_EXCERPT_CHARS ? family : `${excerpt(entry)} (${entry.length} characters) is not an IPv4 or IPv6 address or CIDR block`;
+        if (good > 0) list.problemAt(line, column, message, BAD_CIDR);
+        else if (pending.push([line, column, message]) === UNRELATED_FILE_ENTRIES) {
+          unrelated = true;
+          pending.length = 0;
+        }
+      } else add(full || (family === FAMILY_V4 ? builder.addV4(bounds[0]!, bounds[1]!) : builder.addV6(bounds)), family, line, column);
     };
     // One walk over the bytes: a line that is exactly one IPv4 block is parsed where it lies;
     // any other line (comment, blanks, IPv6, a mistake) goes through list.scan, line by line.
@@ -57,16 +90,18 @@ export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
       const next = parseCidrV4Line(bytes, pos, length, bounds);
       if (next >= 0) {
         fast++;
-        if (!full) add(builder.addV4(bounds[0]!, bounds[1]!), line, 1);
+        add(full || builder.addV4(bounds[0]!, bounds[1]!), FAMILY_V4, line, 1);
         pos = next;
         continue;
       }
       const newline = bytes.indexOf(10, pos);
       const end = newline < 0 ? length : newline;
       if (!list.scan(general, pos, end, line)) break; // binary content: reported, nothing more to read
+      if (unrelated) break;
       pos = end + 1;
     }
+    for (const [l, c, m] of pending) list.problemAt(l, c, m, BAD_CIDR); // a file of only a few bad entries
     list.countEntries(fast);
-    return { ranges: builder.build(), badEntries: bad };
+    return { ranges: builder.build(), tableBytes: budget.usedBytes, badEntries: unrelated ? 0 : bad, unrelated };
   },
 };

@@ -34,14 +34,15 @@ function contains(ranges: GatewayConfig['lists']['deny'], ip: string): boolean {
 describe('gateway definition', () => {
   it('gives a near-empty file sane defaults: no lists, no rules, standard statuses', async () => {
     const config = await compile('{}\n');
-    expect(config.settings).toEqual({ statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {} });
+    expect(config.settings).toEqual({ statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {}, proxies: [], unparseableClient: 'deny' });
     expect(config.lists.deny.v4.length + config.lists.allow.v4.length + config.lists.trustedProxies.v4.length).toBe(0);
   });
 
   it('compiles lists, list files, rules and limits', async () => {
     writeFileSync(path.join(dir, 'deny.txt'), '# scanners\n192.0.2.0/24\n\n2001:db8::/32   # a comment\n198.51.100.7\n');
     const config = await compile(`
-trustedProxies: [127.0.0.1/32, "::1"]
+trustedProxies:
+  - { addresses: [127.0.0.1/32, "::1"], sets: nginx }
 ip:
   allow: [192.0.2.10]
   deny: [203.0.113.0/24, "::ffff:198.51.100.0/120"]
@@ -83,9 +84,26 @@ statuses: { limited: 403 }
       },
     ]);
     expect(config.settings.limits).toEqual({
-      login: { name: 'login', requests: 5, windowSeconds: 60 },
-      api: { name: 'api', requests: 100, windowSeconds: 1, keyHeader: 'x-api-key' },
+      login: { name: 'login', requests: 5, windowSeconds: 60, ipv4Prefix: 32, ipv6Prefix: 64 },
+      api: { name: 'api', requests: 100, windowSeconds: 1, keyHeader: 'x-api-key', ipv4Prefix: 32, ipv6Prefix: 64 },
     });
+    expect(config.settings.proxies).toEqual([
+      { addresses: ['127.0.0.1/32', '::1'], sets: ['x-forwarded-for', 'x-real-ip', 'x-original-uri', 'x-original-method', 'x-forwarded-host'] },
+    ]);
+  });
+
+  it('makes every trusted proxy name the headers it sets, and checks its addresses', async () => {
+    const found = await problems(`trustedProxies:
+  - 127.0.0.1
+  - { addresses: [10.0.0.1/8], sets: traefik }
+`);
+    expect(found.map((p) => [p.path, p.line, p.code])).toEqual([
+      ['trustedProxies[0]', 2, 'GENSWAP_GATEWAY_CONFIG_BAD_PROXY'],
+      ['trustedProxies[1].addresses[0]', 3, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
+    ]);
+    expect(found[0]!.message).toMatch(/sets: nginx/);
+    const unknownHeader = await problems('trustedProxies:\n  - { addresses: [10.1.0.0/16], sets: [x-forwarded-for, x-original-url] }\n');
+    expect(unknownHeader.map((p) => [p.path.replace(/\[1\]$/, ''), p.line])).toEqual([['trustedProxies[0].sets', 2]]);
   });
 
   it('rejects bad CIDRs at their line and column, with the fix in the message', async () => {
@@ -105,10 +123,27 @@ statuses: { limited: 403 }
       ['typos.txt', 4, 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR'],
     ]);
 
-    writeFileSync(path.join(dir, 'garbage.txt'), Array.from({ length: MAX_PROBLEMS_PER_LIST + 5 }, (_, i) => `bad-${i}`).join('\n'));
+    writeFileSync(path.join(dir, 'garbage.txt'), ['192.0.2.1', ...Array.from({ length: MAX_PROBLEMS_PER_LIST + 5 }, (_, i) => `bad-${i}`)].join('\n'));
     const many = await problems('ip:\n  denyFiles: [garbage.txt]\n');
     expect(many.filter((p) => p.file.endsWith('garbage.txt'))).toHaveLength(MAX_PROBLEMS_PER_LIST);
     expect(many.find((p) => p.path === 'ip.denyFiles[0]')?.message).toMatch(/5 more invalid entries/);
+  });
+
+  it('regression: a list reference to an unrelated file (../etc/passwd) echoes none of its lines', async () => {
+    const passwd = ['root:x:0:0:root:/root:/bin/bash', 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin', 'alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash'];
+    writeFileSync(path.join(dir, 'passwd'), `${[...passwd, ...passwd, ...passwd].join('\n')}\n`);
+    const found = await problems('ip:\n  denyFiles: [passwd]\n');
+    expect(found).toEqual([expect.objectContaining({ path: 'ip.denyFiles[0]', line: 2, column: 15, code: 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR' })]);
+    expect(found[0]!.message).toMatch(/first 8 entries are not addresses/);
+    for (const secret of ['root', 'daemon', 'alice', '/bin/bash']) expect(JSON.stringify(found)).not.toContain(secret);
+  });
+
+  it('quotes a short excerpt of a long bad line, never the whole line', async () => {
+    writeFileSync(path.join(dir, 'long-line.txt'), `192.0.2.1\n${'9'.repeat(5000)}\n`);
+    const found = await problems('ip:\n  denyFiles: [long-line.txt]\n');
+    expect(found).toEqual([expect.objectContaining({ line: 2, column: 1, code: 'GENSWAP_GATEWAY_CONFIG_BAD_CIDR' })]);
+    expect(found[0]!.message.length).toBeLessThan(120);
+    expect(found[0]!.message).toMatch(/5000 characters/);
   });
 
   it('reports a missing list file at the reference', async () => {
@@ -123,17 +158,24 @@ statuses: { limited: 403 }
     ]);
   });
 
-  it('rejects catastrophic-backtracking and over-long regexes', async () => {
+  it('accepts the shapes that stalled the backtracking engine, refuses what no linear engine runs, with locations', async () => {
     const found = await problems(`rules:
   - action: deny
-    match: { pathRegex: "^/(a+)+$" }
+    match: { pathRegex: "^/(a+)+$", userAgent: "^(\\\\w|\\\\d)+$" }
   - action: deny
     match: { headers: [{ name: referer, regex: "${'x'.repeat(300)}" }] }
+  - action: deny
+    match: { userAgent: "(a)\\\\1" }
+  - action: deny
+    match: { pathRegex: "^/(?!public)" }
 `);
-    expect(found.map((p) => [p.path, p.code])).toEqual([
-      ['rules[0].match.pathRegex', 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
-      ['rules[1].match.headers[0].regex', 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
+    expect(found.map((p) => [p.path, p.line, p.column, p.code])).toEqual([
+      ['rules[1].match.headers[0].regex', 5, 48, 'GENSWAP_GATEWAY_CONFIG_UNSAFE_REGEX'],
+      ['rules[2].match.userAgent', 7, 25, 'GENSWAP_GATEWAY_CONFIG_BAD_REGEX'],
+      ['rules[3].match.pathRegex', 9, 25, 'GENSWAP_GATEWAY_CONFIG_BAD_REGEX'],
     ]);
+    expect(found[1]!.message).toMatch(/backreference/);
+    expect(found[2]!.message).toMatch(/lookahead/);
   });
 
   it('checks limit references and rule shapes', async () => {

@@ -1,11 +1,13 @@
 import type { CompileContext, ConfigPath } from '@genswap/config';
 import { newCidrBounds, parseCidr } from '../ip/cidr.js';
-import { type IpRanges, V4_WORDS, V6_WORDS } from '../ip/ip-ranges.js';
+import type { IpRanges } from '../ip/ip-ranges.js';
 import { mergeRangeSets } from '../ip/merge-ranges.js';
-import { MAX_RANGES_PER_FAMILY, RangeSetBuilder } from '../ip/range-set-builder.js';
-import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/regex-safety.js';
-import type { GatewayConfig, HeaderCondition, LimitSpec, RuleSpec } from './gateway-config.js';
-import { BAD_CIDR, cidrListCompiler, MAX_PROBLEMS_PER_LIST, TOO_MANY } from './cidr-list-compiler.js';
+import { RangeSetBuilder } from '../ip/range-set-builder.js';
+import { TableBudget } from '../ip/table-budget.js';
+import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/linear-regex.js';
+import { PROXY_PRESETS } from '../request/forwarding-headers.js';
+import type { GatewayConfig, HeaderCondition, LimitSpec, ProxySpec, RuleSpec } from './gateway-config.js';
+import { BAD_CIDR, cidrListCompiler, MAX_PROBLEMS_PER_LIST, overBudgetMessage, TOO_MANY, UNRELATED_FILE_ENTRIES } from './cidr-list-compiler.js';
 import type { GatewayInput } from './schema.js';
 
 export { MAX_PROBLEMS_PER_LIST } from './cidr-list-compiler.js';
@@ -16,16 +18,15 @@ export { MAX_PROBLEMS_PER_LIST } from './cidr-list-compiler.js';
  * recorded with its location and compiling goes on, so one reload reports them all.
  */
 
-function compileRanges(ctx: CompileContext, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): IpRanges {
+function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): IpRanges {
   const builder = new RangeSetBuilder();
   const bounds = newCidrBounds();
-  let full = false;
   cidrs.forEach((text, i) => {
     const family = parseCidr(text, bounds);
     if (typeof family === 'string') ctx.problemAt([...cidrsPath, i], family, BAD_CIDR);
-    else if (!builder.add(family, bounds) && !full) {
-      full = true;
-      ctx.problemAt([...cidrsPath, i], 'too many ranges in this list', TOO_MANY);
+    else if (!budget.full && (!budget.take(family) || !builder.add(family, bounds))) {
+      budget.full = true;
+      ctx.problemAt([...cidrsPath, i], overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
     }
   });
   // Each list file is compiled (or, unchanged since the last good load, reused) on its own,
@@ -34,19 +35,25 @@ function compileRanges(ctx: CompileContext, cidrs: readonly string[], cidrsPath:
   files.forEach((ref, i) => {
     const list = ctx.compileList(ref, [...filesPath, i], cidrListCompiler);
     if (list === undefined) return;
+    if (list.unrelated) {
+      ctx.problemAt([...filesPath, i], `list file ${JSON.stringify(ref)}: its first ${UNRELATED_FILE_ENTRIES} entries are not addresses or CIDR blocks; is it an address list? (nothing of it is shown)`, BAD_CIDR);
+      return;
+    }
     sets.push(list.ranges);
+    // One budget for all tables of the config (table-budget.ts): a file within it on its own
+    // (checked at its lines by the list compiler) may still not fit beside the others.
+    if (!budget.full && !budget.takeBytes(list.tableBytes)) {
+      budget.full = true;
+      ctx.problemAt([...filesPath, i], `list file ${JSON.stringify(ref)}: ${overBudgetMessage('its ranges do not fit beside the lists before it')}`, TOO_MANY);
+    }
     if (list.badEntries > MAX_PROBLEMS_PER_LIST) {
       ctx.problemAt([...filesPath, i], `${ref}: ${list.badEntries - MAX_PROBLEMS_PER_LIST} more invalid entries not listed`, BAD_CIDR);
     }
   });
-  const merged = mergeRangeSets(sets);
-  if (!full && (merged.v4.length / V4_WORDS > MAX_RANGES_PER_FAMILY || merged.v6.length / V6_WORDS > MAX_RANGES_PER_FAMILY)) {
-    ctx.problemAt(filesPath, `too many ranges: more than ${MAX_RANGES_PER_FAMILY} in one address family, all lists together`, TOO_MANY);
-  }
-  return merged;
+  return mergeRangeSets(sets);
 }
 
-function checkPattern(ctx: CompileContext, source: string | undefined, flags: string, path: ConfigPath): void {
+function checkPattern(ctx: CompileContext, source: string | undefined, flags: number, path: ConfigPath): void {
   if (source === undefined) return;
   const problem = checkRegex(source, flags);
   if (problem !== undefined) ctx.problemAt(path, problem.message, problem.code);
@@ -93,6 +100,7 @@ function compileRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
       ...(rule.action === 'limit' && rule.limit !== undefined ? { limit: rule.limit } : {}),
       ...(m.methods !== undefined ? { methods: m.methods.map((x) => x.toUpperCase()) } : {}),
       ...(m.path !== undefined ? { pathPrefix: m.path } : {}),
+      ...(m.pathEquals !== undefined ? { pathEquals: m.pathEquals } : {}),
       ...(m.pathRegex !== undefined ? { pathRegex: m.pathRegex } : {}),
       ...(m.hosts !== undefined ? { hosts: m.hosts.map((h) => h.toLowerCase().replace(/\.$/, '')) } : {}),
       ...(m.userAgent !== undefined ? { userAgent: m.userAgent } : {}),
@@ -103,30 +111,69 @@ function compileRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
 }
 
 function compileLimits(value: GatewayInput): Record<string, LimitSpec> {
-  const limits: Record<string, LimitSpec> = {};
+  // Null prototype: looked up by rule.limit (checked with Object.hasOwn above, but a plain
+  // object would still answer `constructor` from its prototype).
+  const limits: Record<string, LimitSpec> = Object.create(null) as Record<string, LimitSpec>;
   for (const [name, l] of Object.entries(value.limits)) {
     limits[name] = {
       name,
       requests: l.requests,
       windowSeconds: l.windowSeconds,
       ...(l.key === 'ip' ? {} : { keyHeader: l.key.slice('header:'.length).toLowerCase() }),
+      ipv4Prefix: l.ipv4Prefix,
+      ipv6Prefix: l.ipv6Prefix,
     };
   }
   return limits;
 }
 
+/**
+ * Trusted proxies: each names the headers it sets (a preset or a list). The union of their
+ * addresses becomes the shared `trustedProxies` table; the per-proxy CIDRs (few) travel in
+ * the settings so a worker knows which proxy a peer is and which of its headers to believe.
+ */
+function compileProxies(ctx: CompileContext, value: GatewayInput): { proxies: ProxySpec[]; union: IpRanges } {
+  const proxies: ProxySpec[] = [];
+  const cidrs: string[] = [];
+  const paths: ConfigPath[] = [];
+  value.trustedProxies.forEach((proxy, i) => {
+    if (typeof proxy === 'string') {
+      ctx.problemAt(['trustedProxies', i], `name the forwarding headers this proxy sets: write { addresses: [${proxy}], sets: nginx } (or envoy, traefik, or a list of header names)`, 'GENSWAP_GATEWAY_CONFIG_BAD_PROXY');
+      return;
+    }
+    const sets = typeof proxy.sets === 'string' ? [...PROXY_PRESETS[proxy.sets]] : [...new Set(proxy.sets)];
+    proxies.push({ addresses: [...proxy.addresses], sets });
+    proxy.addresses.forEach((cidr, k) => {
+      cidrs.push(cidr);
+      paths.push(['trustedProxies', i, 'addresses', k]);
+    });
+  });
+  const builder = new RangeSetBuilder();
+  const bounds = newCidrBounds();
+  cidrs.forEach((text, k) => {
+    const family = parseCidr(text, bounds);
+    if (typeof family === 'string') ctx.problemAt(paths[k]!, family, BAD_CIDR);
+    else builder.add(family, bounds);
+  });
+  return { proxies, union: builder.build() };
+}
+
 /** `definition.compile`: the validated config into its runtime form. */
 export function compileGateway(value: GatewayInput, ctx: CompileContext): GatewayConfig {
+  const { proxies, union } = compileProxies(ctx, value);
+  const budget = new TableBudget();
   return {
     settings: {
       statuses: { ...value.statuses },
       rules: compileRules(ctx, value),
       limits: compileLimits(value),
+      proxies,
+      unparseableClient: value.unparseableClient,
     },
     lists: {
-      allow: compileRanges(ctx, value.ip.allow, ['ip', 'allow'], value.ip.allowFiles, ['ip', 'allowFiles']),
-      deny: compileRanges(ctx, value.ip.deny, ['ip', 'deny'], value.ip.denyFiles, ['ip', 'denyFiles']),
-      trustedProxies: compileRanges(ctx, value.trustedProxies, ['trustedProxies'], [], []),
+      allow: compileRanges(ctx, budget, value.ip.allow, ['ip', 'allow'], value.ip.allowFiles, ['ip', 'allowFiles']),
+      deny: compileRanges(ctx, budget, value.ip.deny, ['ip', 'deny'], value.ip.denyFiles, ['ip', 'denyFiles']),
+      trustedProxies: union,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { IpRanges } from '../ip/ip-ranges.js';
+import type { ForwardingHeader } from '../request/forwarding-headers.js';
 
 /**
  * The compiled gateway config: what `definition.compile` returns in the primary, what the codec
@@ -17,7 +18,7 @@ export interface GatewayConfig {
 export interface GatewayLists {
   readonly allow: IpRanges;
   readonly deny: IpRanges;
-  /** Peers whose forwarding headers (X-Forwarded-For, X-Original-URI...) are believed. */
+  /** Every trusted proxy's addresses (the union): hops of X-Forwarded-For that are skipped. */
   readonly trustedProxies: IpRanges;
 }
 
@@ -48,6 +49,8 @@ export interface RuleSpec {
   readonly methods?: readonly string[];
   /** Prefix of the normalized path. */
   readonly pathPrefix?: string;
+  /** The whole normalized path. */
+  readonly pathEquals?: string;
   /** Regex source over the normalized path, case-sensitive. */
   readonly pathRegex?: string;
   /** Lower-case host names; `*.example.com` matches any subdomain (not example.com itself). */
@@ -66,10 +69,27 @@ export interface LimitSpec {
   readonly windowSeconds: number;
   /** Lower-case header whose value keys the counter; undefined keys by client IP. */
   readonly keyHeader?: string;
+  /** Leading bits of an IPv4 client address that key the counter; default 32 (one address). */
+  readonly ipv4Prefix?: number;
+  /** Leading bits of an IPv6 client address that key the counter; default 64 (one customer's /64). */
+  readonly ipv6Prefix?: number;
 }
+
+/** A trusted proxy: its CIDRs (kept as text: proxies are few) and the forwarding headers it sets. */
+export interface ProxySpec {
+  readonly addresses: readonly string[];
+  readonly sets: readonly ForwardingHeader[];
+}
+
+/** What to do with a client whose forwarded address is not an address. */
+export type UnparseableClient = 'deny' | 'unknown';
 
 export interface GatewaySettings {
   readonly statuses: Statuses;
   readonly rules: readonly RuleSpec[];
   readonly limits: Readonly<Record<string, LimitSpec>>;
+  /** Trusted proxies; compile always sets it (optional for hand-built configs: none). */
+  readonly proxies?: readonly ProxySpec[];
+  /** Default `deny`. */
+  readonly unparseableClient?: UnparseableClient;
 }

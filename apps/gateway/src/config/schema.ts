@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FORWARDING_HEADERS } from '../request/forwarding-headers.js';
 
 /**
  * The gateway config file's schema (zod 4). Every object is strict, so a misspelled key is an
@@ -16,7 +17,22 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 /** A host name or `*.` wildcard, lower or upper case, optional port is not part of it. */
 const HOST = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/;
 
-const cidrList = z.array(z.string().trim().min(1).max(100)).default(() => []);
+const cidr = z.string().trim().min(1).max(100);
+const cidrList = z.array(cidr).default(() => []);
+
+/**
+ * A trusted proxy names the forwarding headers it sets: a preset, or the headers themselves.
+ * A bare CIDR is accepted by the schema so that compile can say what to write instead.
+ */
+const trustedProxy = z.union([
+  z.string(),
+  z.strictObject({
+    addresses: z.array(cidr).min(1),
+    sets: z.union([z.enum(['nginx', 'envoy', 'traefik']), z.array(z.enum(FORWARDING_HEADERS)).min(1)], {
+      error: `must be nginx, envoy, traefik, or a list of: ${FORWARDING_HEADERS.join(', ')}`,
+    }),
+  }),
+]);
 const fileList = z.array(z.string().min(1).max(4096)).default(() => []);
 const pattern = z.string().min(1);
 
@@ -31,6 +47,7 @@ const match = z
   .strictObject({
     methods: z.array(z.string().regex(TOKEN, 'must be an HTTP method')).min(1).optional(),
     path: z.string().startsWith('/', 'must start with /').optional(),
+    pathEquals: z.string().startsWith('/', 'must start with /').optional(),
     pathRegex: pattern.optional(),
     hosts: z.array(z.string().regex(HOST, 'must be a host name, optionally starting with *.')).min(1).optional(),
     userAgent: pattern.optional(),
@@ -53,10 +70,13 @@ const limit = z.strictObject({
       error: 'must be "ip" or "header:<header name>"',
     })
     .default('ip'),
+  ipv4Prefix: z.int().min(1).max(32).default(32),
+  ipv6Prefix: z.int().min(1).max(128).default(64),
 });
 
 export const gatewaySchema = z.strictObject({
-  trustedProxies: cidrList,
+  trustedProxies: z.array(trustedProxy).default(() => []),
+  unparseableClient: z.enum(['deny', 'unknown']).default('deny'),
   ip: z
     .strictObject({
       allow: cidrList,

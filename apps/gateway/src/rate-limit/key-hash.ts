@@ -1,9 +1,18 @@
 /**
- * Two independent 32-bit hashes of a rate-limit key: h1 is the fingerprint stored in KEY,
- * h2 picks the home entry. A key is (limit name, client address) or (limit name, header
- * value); hashing the parts in sequence avoids building a key string per request.
- * Not cryptographic: a client who could choose colliding keys only shares a counter with
- * another key, which makes limits stricter for both, never looser.
+ * A keyed hash of rate-limit keys: HalfSipHash-2-4's rounds (Aumasson & Bernstein's SipHash
+ * on 32-bit words, the variant the Linux kernel uses for hash tables), keyed with a 64-bit
+ * secret chosen when the rate-limit state is created and kept in its shared buffer, so every
+ * worker thread hashes alike and nobody outside the process knows the key.
+ *
+ * Why keyed: with a fixed hash, addresses that share a victim's table entries can be found
+ * offline in well under a second; a few dozen requests from them then evict or crowd the
+ * victim's counter. Without the key, where a key lands is unpredictable.
+ *
+ * The message is a sequence of 32-bit words: hashWord absorbs one, hashString absorbs two
+ * UTF-16 units per word and then the length (so ("ab", "c") and ("a", "bc") differ). The
+ * 64-bit output is split into h1, the fingerprint stored in the table (never 0: 0 marks an
+ * unused entry), and h2, which picks the home entry. This is a streaming use of the rounds
+ * over whole words, not byte-for-byte the reference function (its test vectors do not apply).
  */
 
 /** Longest header value hashed; longer values are keyed by their first MAX_KEY_CHARS chars. */
@@ -12,56 +21,82 @@ export const MAX_KEY_CHARS = 1024;
 export interface KeyHash {
   h1: number;
   h2: number;
+  /** Internal state while absorbing. */
+  v0: number;
+  v1: number;
+  v2: number;
+  v3: number;
+  words: number;
 }
 
-const SEED1 = 0x811c9dc5;
-const SEED2 = 0x9e3779b9;
-
-/** Murmur3's finalizer: spreads every input bit over the word. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+export function newKeyHash(): KeyHash {
+  return { h1: 0, h2: 0, v0: 0, v1: 0, v2: 0, v3: 0, words: 0 };
 }
 
-export function startHash(out: KeyHash): KeyHash {
-  out.h1 = SEED1;
-  out.h2 = SEED2;
-  return out;
-}
-
-export function hashString(out: KeyHash, text: string): KeyHash {
-  let h1 = out.h1;
-  let h2 = out.h2;
-  const n = Math.min(text.length, MAX_KEY_CHARS);
+function rounds(h: KeyHash, n: number): void {
+  let { v0, v1, v2, v3 } = h;
   for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
+    v0 = (v0 + v1) | 0;
+    v1 = (v1 << 5) | (v1 >>> 27);
+    v1 ^= v0;
+    v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0;
+    v3 = (v3 << 8) | (v3 >>> 24);
+    v3 ^= v2;
+    v0 = (v0 + v3) | 0;
+    v3 = (v3 << 7) | (v3 >>> 25);
+    v3 ^= v0;
+    v2 = (v2 + v1) | 0;
+    v1 = (v1 << 13) | (v1 >>> 19);
+    v1 ^= v2;
+    v2 = (v2 << 16) | (v2 >>> 16);
   }
-  // The length separates ("ab", "c") from ("a", "bc").
-  h1 = Math.imul(h1 ^ n ^ 0xff, 0x01000193);
-  h2 = Math.imul(h2 ^ n ^ 0xff, 0x5bd1e995);
-  out.h1 = h1;
-  out.h2 = h2;
+  h.v0 = v0;
+  h.v1 = v1;
+  h.v2 = v2;
+  h.v3 = v3;
+}
+
+/** Starts a hash under the 64-bit `seed` (seed[0], seed[1]: RateTable.seed). */
+export function startHash(out: KeyHash, seed: Uint32Array): KeyHash {
+  const k0 = seed[0]! | 0;
+  const k1 = seed[1]! | 0;
+  out.v0 = k0;
+  out.v1 = k1 ^ 0xee; // 64-bit output variant
+  out.v2 = 0x6c796765 ^ k0;
+  out.v3 = 0x74656462 ^ k1;
+  out.words = 0;
   return out;
 }
 
 export function hashWord(out: KeyHash, word: number): KeyHash {
-  out.h1 = Math.imul(out.h1 ^ word, 0x01000193);
-  out.h2 = Math.imul(out.h2 ^ word, 0x5bd1e995);
-  out.h2 ^= out.h2 >>> 15;
+  out.v3 ^= word;
+  rounds(out, 2);
+  out.v0 ^= word;
+  out.words++;
   return out;
 }
 
-/** Finishes both hashes; h1 is never 0 (0 marks an unused entry). */
+export function hashString(out: KeyHash, text: string): KeyHash {
+  const n = Math.min(text.length, MAX_KEY_CHARS);
+  let i = 0;
+  for (; i + 1 < n; i += 2) hashWord(out, text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16));
+  if (i < n) hashWord(out, text.charCodeAt(i)); // the length word below tells "a" from "a\0"
+  return hashWord(out, n ^ 0x5a5a_0000);
+}
+
+/** Finishes the hash into h1 (never 0) and h2. */
 export function finishHash(out: KeyHash): KeyHash {
-  const h1 = fmix(out.h1);
+  const b = (out.words & 0xff) << 24;
+  out.v3 ^= b;
+  rounds(out, 2);
+  out.v0 ^= b;
+  out.v2 ^= 0xee;
+  rounds(out, 4);
+  const h1 = (out.v1 ^ out.v3) >>> 0;
+  out.v1 ^= 0xdd;
+  rounds(out, 4);
   out.h1 = h1 === 0 ? 1 : h1;
-  out.h2 = fmix(out.h2 ^ 0x2545f491);
+  out.h2 = (out.v1 ^ out.v3) >>> 0;
   return out;
 }

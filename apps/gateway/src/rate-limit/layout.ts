@@ -14,6 +14,7 @@
  * | 2                | ENTRIES (power of two)  | createRateLimitState       | attach         | plain (before sharing)  |
  * | 3                | PROBE (entries per key) | createRateLimitState       | attach         | plain (before sharing)  |
  * | 4                | EVICTIONS               | any worker                 | stats          | Atomics.add / load      |
+| 5, 6             | SEED (64-bit hash key)  | createRateLimitState       | attach         | plain (before sharing)  |
  * | 16 + 4e + 0      | entry e KEY             | any worker (claim)         | every hit      | compareExchange / load  |
  * | 16 + 4e + 1      | entry e CELL[even]      | any worker (count)         | every hit      | compareExchange / load  |
  * | 16 + 4e + 2      | entry e CELL[odd]       | any worker (count)         | every hit      | compareExchange / load  |
@@ -43,23 +44,29 @@
  *   so a lookup may stop at the first never-used entry. Two threads inserting the same new
  *   key pick the same entry (same scan, same rule) and R1 lets one win; a duplicate needs an
  *   entry to turn stale between two scans, and only splits that key's count for a window.
- * - **R5 takeover keeps cells.** Claiming an occupied entry does not clear its cells: stale
- *   cells read as zero anyway (R3), and a live victim's count is inherited by the newcomer,
- *   which can only overestimate the newcomer (the Space-Saving rule), never let it through.
- *   An increment that loaded the old KEY just before a takeover lands on the newcomer: at most
- *   one such increment per other thread.
+ * - **R5 takeover clears cells.** Whoever wins the claim of an occupied entry (R1) then stores
+ *   zero into both cells, so a newcomer starts from its own requests only: it never inherits
+ *   the victim's count (which let a flood of distinct keys raise every newcomer's first count)
+ *   nor a stale cell whose tag happens to match under another window size. The only counts
+ *   that can cross a takeover are hits racing with it: a hit of the old key that loaded KEY
+ *   before the claim and increments after the clear lands on the newcomer, and a hit of the
+ *   newcomer that increments between the claim and the clear is lost; each thread has at most
+ *   one hit in flight, so either error is at most one per other thread.
  * - **R6 advisory window.** WINDOW_SECONDS only helps an eviction scan judge whether an entry
  *   is stale; a racy or outdated value can pick a worse victim, never change a count.
+ * - **R7 seed.** SEED is written once, before the buffer is shared, from a CSPRNG; every
+ *   thread hashes keys with it (key-hash.ts), so all threads agree on where a key lives.
  */
 
 export const MAGIC = 0x4752_4c54; // "GRLT"
-export const VERSION = 1;
+export const VERSION = 2;
 
 export const kMagic = 0;
 export const kVersion = 1;
 export const kEntries = 2;
 export const kProbe = 3;
 export const kEvictions = 4;
+export const kSeed = 5; // two words: kSeed, kSeed + 1
 
 export const HEADER_WORDS = 16;
 export const ENTRY_WORDS = 4;

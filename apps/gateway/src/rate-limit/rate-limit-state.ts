@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { DEFAULT_ENTRIES, DEFAULT_PROBE, ENTRY_WORDS, HEADER_WORDS, kEntries, kMagic, kProbe, kVersion, MAGIC, MAX_ENTRIES, MIN_ENTRIES, VERSION } from './layout.js';
+import { DEFAULT_ENTRIES, DEFAULT_PROBE, ENTRY_WORDS, HEADER_WORDS, kEntries, kMagic, kProbe, kSeed, kVersion, MAGIC, MAX_ENTRIES, MIN_ENTRIES, VERSION } from './layout.js';
 import { type RateLimitState, RateTable } from './rate-table.js';
 
 export type { RateLimitState } from './rate-table.js';
@@ -9,6 +9,11 @@ export interface RateLimitStateOptions {
   readonly entries?: number;
   /** Entries searched per key (1 to 64). Default 8. */
   readonly probe?: number;
+  /**
+   * The 64-bit key of the key hash, as two 32-bit words. Default: random (crypto). Give one
+   * only to reproduce a table in a test: a known seed lets anyone compute colliding keys.
+   */
+  readonly seed?: readonly [number, number];
 }
 
 /**
@@ -32,6 +37,9 @@ export function createRateLimitState(options: RateLimitStateOptions = {}): RateL
   words[kVersion] = VERSION;
   words[kEntries] = entries;
   words[kProbe] = probe;
+  const seed = options.seed ?? crypto.getRandomValues(new Uint32Array(2));
+  words[kSeed] = seed[0]! | 0; // R7
+  words[kSeed + 1] = seed[1]! | 0; // R7
   return Object.freeze({ kind: 'genswap.gateway.rate-limits', version: VERSION, buffer });
 }
 

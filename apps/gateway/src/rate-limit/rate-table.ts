@@ -12,6 +12,7 @@ import {
   kKey,
   kMagic,
   kProbe,
+  kSeed,
   kVersion,
   kWindowSeconds,
   MAGIC,
@@ -22,17 +23,27 @@ import {
 /**
  * The shared rate-limit table (layout and invariants R1..R6 in ./layout.ts).
  *
- * Accuracy, as documented in the README:
- * - Counting is exact per key (R2, R3): N requests for one key in a window, from any number
- *   of threads, count N.
- * - The limit is a sliding-window approximation: `estimate = current + previous * (1 - f)`,
- *   f the elapsed fraction of the current fixed window. It is exact when the previous window's
- *   requests were spread evenly; a burst at the end of the previous window is under-weighted
- *   at most by the fraction f of it.
- * - Memory is fixed (ENTRIES keys). While at most PROBE live keys share a home neighbourhood,
- *   nothing is evicted. Beyond that the least-counted live key is evicted (its count restarts
- *   from zero if it returns); the newcomer inherits the count (R5), so eviction never lets a
- *   heavy key through and only errs on the strict side for the newcomer.
+ * Error bounds (the README's "Rate limits" section states them for operators; the tests in
+ * rate-table.test.ts check each one):
+ * - **Exact per key while it holds its entry** (R2, R3): N requests for one key in a window,
+ *   from any number of threads, count N.
+ * - **Never counts what a key did not earn** (R5): a key's cells start at zero when it claims
+ *   an entry, whoever held it before. Beyond hits racing with a takeover (at most one per other
+ *   thread, R5), a count can exceed a key's own requests only when two keys share a 32-bit
+ *   fingerprint within one probe window: for K live keys about K * PROBE / 2^32 per lookup
+ *   (under 0.0005 for the default 262,144 entries full), and the keyed hash (R7) keeps anyone
+ *   from choosing such keys.
+ * - **Eviction forgets only the least counted.** When all PROBE entries of a key's
+ *   neighbourhood are live, the one with the smallest two-window count is evicted, ties going
+ *   to the nearer entry. So a key with count c loses its count only if PROBE - 1 other keys of
+ *   its neighbourhood each have a count of at least c. A flood of distinct one-request keys,
+ *   however long, never evicts a key that made two or more requests in the current and previous
+ *   window, and a newcomer's first request counts 1. Keys are placed by the keyed hash, so an
+ *   attacker cannot aim a flood at one neighbourhood.
+ * - **Sliding-window approximation**: `estimate = current + previous * (1 - f)`, f the elapsed
+ *   fraction of the current fixed window. Exact when the previous window's requests were
+ *   spread evenly; a burst at the end of the previous window is under-weighted by at most the
+ *   fraction f of it.
  */
 
 export interface RateLimitState {
@@ -59,6 +70,8 @@ const MAX_CLAIM_ATTEMPTS = 4;
 
 export class RateTable {
   readonly entries: number;
+  /** The key hash's secret key (R7): pass it to startHash. */
+  readonly seed: Uint32Array;
   private readonly words: Int32Array;
   private readonly mask: number;
   private readonly probe: number;
@@ -76,6 +89,7 @@ export class RateTable {
     this.entries = this.words[kEntries]!;
     this.mask = this.entries - 1;
     this.probe = this.words[kProbe]!;
+    this.seed = Uint32Array.of(this.words[kSeed]!, this.words[kSeed + 1]!); // R7: written before sharing
     if (this.words.length < HEADER_WORDS + this.entries * ENTRY_WORDS) {
       throw new GatewayError('GENSWAP_GATEWAY_BAD_STATE', 'rate-limit state buffer is smaller than its header says');
     }
@@ -154,9 +168,14 @@ export class RateTable {
         if (owner === 0) break; // R4: the key is not further on
       }
       if (Atomics.compareExchange(this.words, victim + kKey, victimOwner, fingerprint) === victimOwner) { // R1
+        if (victimOwner !== 0) {
+          // R5: the newcomer starts from nothing; never-used entries are zero already.
+          Atomics.store(this.words, victim + kCell, 0); // R5
+          Atomics.store(this.words, victim + kCell + 1, 0); // R5
+        }
         Atomics.store(this.words, victim + kWindowSeconds, windowSeconds); // R6
         if (victimScore > 0) Atomics.add(this.words, kEvictions, 1); // a statistic; add so no thread's count is lost
-        return victim; // R5: cells kept
+        return victim;
       }
       // Lost the claim: another thread took the entry (perhaps for this very key). Rescan.
     }

@@ -1,32 +1,33 @@
 import type { GatewaySettings, HeaderCondition, RuleSpec } from '../config/gateway-config.js';
 import type { DescribedRequest } from '../request/describe-request.js';
-import { PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from './regex-safety.js';
+import { headerValue } from '../request/forwarding-headers.js';
+import { compileLinearRegex, type LinearRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from './linear-regex.js';
 
 /**
- * A generation's rules, ready to match: regexes compiled once per generation per worker.
- * The primary already checked every pattern (compile.ts), so `new RegExp` cannot throw here.
- * No pattern has the `g` or `y` flag, so `test` keeps no state between requests.
+ * A generation's rules, ready to match: patterns compiled once per generation per worker, on
+ * the linear-time engine (linear-regex.ts). The primary already checked every pattern
+ * (compile.ts), so compiling cannot fail here, and `test` keeps no state between requests.
  */
 interface CompiledHeader {
   readonly condition: HeaderCondition;
-  readonly regex: RegExp | undefined;
+  readonly regex: LinearRegex | undefined;
 }
 
 interface CompiledRule {
   readonly spec: RuleSpec;
-  readonly pathRegex: RegExp | undefined;
-  readonly userAgent: RegExp | undefined;
+  readonly pathRegex: LinearRegex | undefined;
+  readonly userAgent: LinearRegex | undefined;
   readonly headers: readonly CompiledHeader[] | undefined;
 }
 
 function compileRule(spec: RuleSpec): CompiledRule {
   return {
     spec,
-    pathRegex: spec.pathRegex === undefined ? undefined : new RegExp(spec.pathRegex, PATH_REGEX_FLAGS),
-    userAgent: spec.userAgent === undefined ? undefined : new RegExp(spec.userAgent, TEXT_REGEX_FLAGS),
+    pathRegex: spec.pathRegex === undefined ? undefined : compileLinearRegex(spec.pathRegex, PATH_REGEX_FLAGS),
+    userAgent: spec.userAgent === undefined ? undefined : compileLinearRegex(spec.userAgent, TEXT_REGEX_FLAGS),
     headers: spec.headers?.map((condition) => ({
       condition,
-      regex: condition.regex === undefined ? undefined : new RegExp(condition.regex, TEXT_REGEX_FLAGS),
+      regex: condition.regex === undefined ? undefined : compileLinearRegex(condition.regex, TEXT_REGEX_FLAGS),
     })),
   };
 }
@@ -39,7 +40,7 @@ function hostMatches(hosts: readonly string[], host: string): boolean {
 }
 
 function headerMatches(h: CompiledHeader, headers: Readonly<Record<string, string | undefined>>): boolean {
-  const value = headers[h.condition.name];
+  const value = headerValue(headers, h.condition.name);
   if (h.condition.present !== undefined) return (value !== undefined) === h.condition.present;
   if (value === undefined) return false;
   if (h.condition.equals !== undefined) return value === h.condition.equals;
@@ -50,9 +51,10 @@ function ruleMatches(rule: CompiledRule, req: DescribedRequest): boolean {
   const spec = rule.spec;
   if (spec.methods !== undefined && !spec.methods.includes(req.method)) return false;
   if (spec.pathPrefix !== undefined && !req.path.startsWith(spec.pathPrefix)) return false;
+  if (spec.pathEquals !== undefined && req.path !== spec.pathEquals) return false;
   if (rule.pathRegex !== undefined && !rule.pathRegex.test(req.path)) return false;
   if (spec.hosts !== undefined && !hostMatches(spec.hosts, req.host)) return false;
-  if (rule.userAgent !== undefined && !rule.userAgent.test(req.headers['user-agent'] ?? '')) return false;
+  if (rule.userAgent !== undefined && !rule.userAgent.test(headerValue(req.headers, 'user-agent') ?? '')) return false;
   if (rule.headers !== undefined) {
     for (const h of rule.headers) if (!headerMatches(h, req.headers)) return false;
   }
@@ -82,20 +84,18 @@ export class RuleSet {
 }
 
 /**
- * Compiled rule sets by generation, for this worker thread. A few are kept because tasks of
- * an older generation may still run (async handlers) right after a newer one arrived. The
- * settings object is compared too, so two unrelated configs that claim the same generation
- * (tests, embedders with several stores) never share compiled rules.
+ * The compiled rules of a decoded config. The reader decodes each generation once per thread and
+ * hands every request of that generation the same settings object (its lease keeps it valid), so
+ * the rules are memoised on that object: no second per-generation cache to keep in step, and they
+ * go with the decoded value when the reader drops it.
  */
-const MAX_CACHED = 4;
-const cache = new Map<number, { settings: GatewaySettings; rules: RuleSet }>();
+const compiled = new WeakMap<GatewaySettings, RuleSet>();
 
-export function ruleSetFor(settings: GatewaySettings, generation: number): RuleSet {
-  const hit = cache.get(generation);
-  if (hit !== undefined && hit.settings === settings) return hit.rules;
-  const rules = new RuleSet(settings);
-  cache.delete(generation);
-  cache.set(generation, { settings, rules });
-  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+export function ruleSetFor(settings: GatewaySettings): RuleSet {
+  let rules = compiled.get(settings);
+  if (rules === undefined) {
+    rules = new RuleSet(settings);
+    compiled.set(settings, rules);
+  }
   return rules;
 }

@@ -11,7 +11,7 @@ export interface AcquireReply {
   error?: string;
 }
 
-/** Drives a race-reader.mjs thread through one paused acquire at a time. */
+/** Drives a race-reader.mjs thread through one paused acquire or release at a time. */
 export class RaceReader {
   readonly sync = new Int32Array(new SharedArrayBuffer(16));
   readonly worker: Worker;
@@ -28,15 +28,34 @@ export class RaceReader {
 
   /** Starts an acquire that pauses at `pauseAt`; resolves once the reader is paused, with the slot. */
   async acquirePaused(pauseAt: 'afterLoad' | 'afterPin', hold = false): Promise<{ slot: number; reply: Promise<AcquireReply> }> {
-    Atomics.store(this.sync, 0, 0);
-    Atomics.store(this.sync, 1, 0);
+    this.armPause();
     const reply = once(this.worker, 'message').then(([m]) => m as AcquireReply);
     this.worker.postMessage({ cmd: 'acquire', pauseAt, hold });
+    return { slot: await this.paused(), reply };
+  }
+
+  /**
+   * Starts releasing the held leases and pauses inside the first release, after its
+   * Atomics.sub and before its RETIRE_SIGNAL bump and notify; resolves with that slot once the
+   * reader is paused there.
+   */
+  async releasePaused(pauseAt: 'afterUnpin'): Promise<number> {
+    this.armPause();
+    this.worker.postMessage({ cmd: 'release-all', pauseAt });
+    return this.paused();
+  }
+
+  private armPause(): void {
+    Atomics.store(this.sync, 0, 0);
+    Atomics.store(this.sync, 1, 0);
+  }
+
+  private async paused(): Promise<number> {
     while (Atomics.load(this.sync, 0) !== 1) {
       const wait = Atomics.waitAsync(this.sync, 0, 0, 5_000);
       if (wait.async && (await wait.value) === 'timed-out') throw new Error('reader never reached its pause point');
     }
-    return { slot: Atomics.load(this.sync, 2), reply };
+    return Atomics.load(this.sync, 2);
   }
 
   resume(): void {

@@ -13,6 +13,8 @@ import { type WorkerDefinition, workerDefinitionOf } from '../worker-definition.
 import type { HttpTask } from '../http-contract.js';
 import type { ResolvedHttpLimits } from './http-limits.js';
 import type { ListenSpec } from './listen-socket.js';
+import { IdleWaiters } from '../idle-waiters.js';
+import { listen } from '../listen.js';
 import { RequestGate } from './request-gate.js';
 import { GenerationLabels } from '../generation-labels.js';
 import { isHttpResult, socketFd, taskOf, writeAnswer } from './serve-request.js';
@@ -86,7 +88,7 @@ const gate = new RequestGate(
   limits.maxPipelined * MAX_PARKED_PER_PIPELINED,
   (inFlight) => {
     row.setInFlight(inFlight);
-    if (draining && inFlight === 0) idleNow();
+    if (draining && inFlight === 0) drained.wakeAll();
   },
   () => {
     refused++;
@@ -183,7 +185,8 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
   };
 }
 
-let idleNow: () => void = () => {};
+/** The drain waits here for the last request in flight. */
+const drained = new IdleWaiters();
 
 async function main(): Promise<void> {
   let def: WorkerDefinition;
@@ -211,6 +214,11 @@ async function main(): Promise<void> {
   server.maxHeadersCount = limits.maxHeaders + 1;
   server.maxConnections = data.maxConnections;
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // A peer that reset or went away was refused nothing: only count what we answer.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
     refused++;
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     if (socket.writable && (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent !== true) {
@@ -219,12 +227,8 @@ async function main(): Promise<void> {
     socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    const spec = data.listen;
-    if (spec.kind === 'fd') server.listen({ fd: spec.fd }, resolve);
-    else server.listen({ host: spec.host, port: spec.port, reusePort: true } as never, resolve);
-  }).catch((err: unknown) => {
+  const spec = data.listen;
+  await listen(server, spec.kind === 'fd' ? { fd: spec.fd } : { host: spec.host, port: spec.port, reusePort: true }).catch((err: unknown) => {
     const e = err as { code?: string; message?: string };
     post({ type: 'fatal', code: 'GENSWAP_HTTP_LISTEN_FAILED', message: `thread ${threadId} cannot listen: ${e.code ?? ''} ${e.message ?? String(err)}` });
     throw err;
@@ -272,12 +276,7 @@ async function main(): Promise<void> {
       finish(true);
       return;
     }
-    const timer = setTimeout(() => finish(false), message.timeoutMs);
-    idleNow = () => {
-      idleNow = () => {};
-      clearTimeout(timer);
-      finish(true);
-    };
+    void drained.wait(message.timeoutMs).then(finish);
   });
 }
 

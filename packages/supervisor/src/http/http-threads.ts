@@ -103,6 +103,7 @@ export class HttpThreads {
     const threads = new HttpThreads(opts, socket);
     try {
       await Promise.all(threads.seats.map((seat) => threads.startThread(seat, true)));
+      socket.rest();
     } catch (err) {
       await threads.close(0);
       throw err;
@@ -273,9 +274,16 @@ export class HttpThreads {
     const delayMs = seat.failuresInARow === 0 ? 0 : Math.min(5000, 100 * 2 ** (seat.failuresInARow - 1));
     if (!wasServing) this.log.error({ seat: seat.index, delayMs, err: why }, 'http thread failed to start; retrying');
     const timer = setTimeout(() => {
-      this.startThread(seat, false).catch(() => undefined); // its own exit handler retries
+      this.startThread(seat, false).then(
+        () => this.restIfFull(),
+        () => undefined, // its own exit handler retries
+      );
     }, delayMs);
     timer.unref();
+  }
+
+  private restIfFull(): void {
+    if (!this.closing && this.seats.every((s) => s.worker !== undefined)) this.socket.rest();
   }
 
   /** H1: a serving thread whose beat has not moved for stallTimeoutMs is condemned and replaced. */

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { SupervisorError } from '../errors.js';
+import { listen } from '../listen.js';
 
 /**
  * How the HTTP threads share one address.
@@ -102,6 +103,8 @@ export interface ListenSocket {
   readonly address: AddressInfo;
   /** What the next thread listens on. */
   specForThread(): Promise<ListenSpec>;
+  /** Nothing to hand out for now (every seat is taken): let go of helpers until the next specForThread. */
+  rest(): void;
   /** Stops keeping the address: threads still listening keep their own descriptors. */
   close(): void;
 }
@@ -121,6 +124,11 @@ class SharedListenSocket implements ListenSocket {
     return { kind: 'fd', fd: copy.fd };
   }
 
+  rest(): void {
+    // The relay is a whole node process (some 40 MB of RSS): it runs only while threads start.
+    this.relay.close();
+  }
+
   close(): void {
     this.relay.close();
     this.reserve.close(); // never handed out: this descriptor is ours alone
@@ -133,17 +141,13 @@ class ReusePortSocket implements ListenSocket {
   async specForThread(): Promise<ListenSpec> {
     return { kind: 'reuseport', host: this.address.address, port: this.address.port };
   }
+  rest(): void {}
   close(): void {}
 }
 
-function listenOnce(server: Server, options: object, host: string, port: number, onListening: () => void): Promise<AddressInfo> {
-  return new Promise<AddressInfo>((resolve, reject) => {
-    server.once('error', (err) => reject(bindFailed(host, port, err)));
-    server.listen(options, () => {
-      const address = server.address() as AddressInfo;
-      onListening();
-      resolve(address);
-    });
+function listenOnce(server: Server, options: { host: string; port: number; backlog: number }, onListening: () => void): Promise<AddressInfo> {
+  return listen(server, options, onListening).catch((err: unknown) => {
+    throw bindFailed(options.host, options.port, err);
   });
 }
 
@@ -162,13 +166,13 @@ export async function bindListenSocket(host: string, port: number, mode: ListenM
     if (!reusePortSupported()) {
       throw new SupervisorError('GENSWAP_SUPERVISOR_INVALID_OPTION', `listen mode reuseport needs Node >= 22.12 (this is ${process.versions.node}); use the shared mode`);
     }
-    const address = await listenOnce(server, { host, port, backlog }, host, port, () => server.close());
+    const address = await listenOnce(server, { host, port, backlog }, () => server.close());
     return new ReusePortSocket(address);
   }
   const relay = new FdRelay();
   const child = await relay.start();
   let back: Promise<RawHandle> | undefined;
-  const address = await listenOnce(server, { host, port, backlog }, host, port, () => {
+  const address = await listenOnce(server, { host, port, backlog }, () => {
     back = relay.roundTripNow(child, (server as unknown as { _handle: RawHandle })._handle);
     server.close();
   });
