@@ -34,7 +34,7 @@ describe.skipIf(!haveEtcd())('fleet mode with a 1,000,000-entry list', () => {
     const config = join(dir, 'gateway.yaml');
     mkdirSync(join(dir, 'lists'));
     writeFileSync(join(dir, 'lists', 'deny.txt'), '# nothing yet\n');
-    writeFileSync(config, 'trustedProxies: [127.0.0.1/32]\nip:\n  denyFiles: [lists/deny.txt]\n');
+    writeFileSync(config, 'trustedProxies:\n  - { addresses: [127.0.0.1/32], sets: nginx }\nip:\n  denyFiles: [lists/deny.txt]\n');
     expect((await publish(etcd.endpoint, prefix, config, [], 'gateway')).code).toBe(0);
     const ids = ['g1', 'g2'];
     const instances = await Promise.all(ids.map((id) => startInstance(etcd.endpoint, prefix, id, stateDir(), [], 'gateway')));

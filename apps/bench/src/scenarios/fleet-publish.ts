@@ -65,7 +65,7 @@ function writeConfig(dir: string, entries: number, v: number): void {
   const list = listEntries(entries);
   for (let k = 1; k <= v; k++) list.push(dotted(0x09000000 + k));
   writeFileSync(path.join(dir, 'lists', 'deny.txt'), `# ${entries} entries\n${list.join('\n')}\n`);
-  writeFileSync(path.join(dir, 'gateway.yaml'), 'trustedProxies: [127.0.0.1/32]\nip:\n  denyFiles: [lists/deny.txt]\n');
+  writeFileSync(path.join(dir, 'gateway.yaml'), 'trustedProxies:\n  - { addresses: [127.0.0.1/32], sets: nginx }\nip:\n  denyFiles: [lists/deny.txt]\n');
 }
 
 const filesOf = (dir: string) => ['gateway.yaml', 'lists/deny.txt'].map((p) => ({ path: p, bytes: readFileSync(path.join(dir, p)) }));
