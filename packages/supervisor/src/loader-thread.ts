@@ -44,7 +44,8 @@ export class LoaderThread implements GenerationLoader {
   }
 
   private start(): Worker {
-    const worker = new Worker(workerUrl, { workerData: this.data });
+    // A young generation of its own size (as the workers'): the loader's garbage is short-lived.
+    const worker = new Worker(workerUrl, { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     worker.unref(); // never what keeps the process alive
     worker.on('message', (reply: LoadReply) => this.settle(reply));
     worker.on('error', (err) => {
