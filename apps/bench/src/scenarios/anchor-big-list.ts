@@ -6,7 +6,7 @@ import { type Scenario, target } from '../harness.js';
 import { type Measurement, measurement, median, round } from '../stats.js';
 import { freePort } from '../support/free-port.js';
 import { dotted } from '../support/lists.js';
-import { treeRss } from '../support/proc-tree.js';
+import { treeRss } from '../support/process-tree.js';
 
 /**
  * Anchor (a): reloading a 1,000,000-entry deny list of /24 blocks. genswap serve (list file,

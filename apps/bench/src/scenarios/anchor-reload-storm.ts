@@ -6,7 +6,7 @@ import { runWrk, type WrkResult } from '../anchors/wrk.js';
 import { type Scenario, type SummaryRow, target } from '../harness.js';
 import { type Measurement, measurement, median, round } from '../stats.js';
 import { freePort } from '../support/free-port.js';
-import { treeCpuSeconds } from '../support/proc-tree.js';
+import { treeCpuSeconds } from '../support/process-tree.js';
 import { existsSync } from 'node:fs';
 
 /**

@@ -115,3 +115,19 @@ export function treeCpu(root: number): TreeCpu {
   }
   return { mainThreadS, otherThreadsS };
 }
+
+/**
+ * CPU seconds the tree has used: every live process's own time plus what it reaped from
+ * children that exited (nginx's old workers after a reload, HAProxy's old worker).
+ */
+export function treeCpuSeconds(root: number): number {
+  let seconds = 0;
+  for (const pid of processTree(root)) {
+    const stat = readOr(`/proc/${pid}/stat`);
+    if (stat === '') continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime (fields 14-17) are at 11-14 after `(comm)`.
+    seconds += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS_PER_S;
+  }
+  return seconds;
+}
