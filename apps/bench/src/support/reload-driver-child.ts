@@ -44,7 +44,7 @@ async function drive(r: DriveRequest): Promise<DriveLog> {
   for (let k = 1; ; k++) {
     // A timer can fire up to the event loop's clock lag early: wait again until the step is due.
     const due = startedAt + k * r.intervalMs;
-    while (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+    while (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
     const now = performance.now();
     if (now - startedAt > r.durationMs - r.intervalMs) return log;
     const version = ++log.lastVersion;
