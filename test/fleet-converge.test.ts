@@ -1,17 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdClient, fleetKeys } from '@genswap/fleet';
-import { killAll } from './fixtures/serve/serve-process.js';
-import { allSynced, EtcdServer, FleetConfig, fleetStatusCli, get, haveEtcd, publish, startInstance, stateDir, waitForFleet } from './fixtures/fleet/fleet-harness.js';
+import { allSynced, fleetFixture, fleetStatusCli, get, haveEtcd, publish, startInstance, stateDir, waitForFleet } from './fixtures/fleet/fleet-harness.js';
 
 describe.skipIf(!haveEtcd())('fleet mode: publish, converge, refuse', () => {
-  const etcd = new EtcdServer();
-  const config = new FleetConfig();
-  beforeAll(() => etcd.start());
-  afterEach(() => killAll());
-  afterAll(async () => {
-    await etcd.stop();
-    config.cleanup();
-  });
+  const { etcd, config } = fleetFixture();
 
   it('five instances converge on a publish; fleet status exits 0; answers name the fleet revision', async () => {
     const prefix = 'converge';

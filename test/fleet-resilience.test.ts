@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdClient, fleetKeys } from '@genswap/fleet';
-import { APP, CLI, killAll, REPO } from './fixtures/serve/serve-process.js';
-import { allSynced, EtcdServer, FleetConfig, get, haveEtcd, publish, startInstance, stateDir, waitForFleet } from './fixtures/fleet/fleet-harness.js';
+import { APP, CLI, REPO } from './fixtures/serve/serve-process.js';
+import { allSynced, fleetFixture, get, haveEtcd, publish, startInstance, stateDir, waitForFleet } from './fixtures/fleet/fleet-harness.js';
 
 const revisionOf = async (etcd: EtcdClient, prefix: string): Promise<number> => {
   const kv = await etcd.get(fleetKeys(prefix).manifest);
@@ -10,14 +10,7 @@ const revisionOf = async (etcd: EtcdClient, prefix: string): Promise<number> => 
 };
 
 describe.skipIf(!haveEtcd())('fleet mode: etcd restarts, compaction, dead publishers, booting with etcd down', () => {
-  const etcd = new EtcdServer();
-  const config = new FleetConfig();
-  beforeAll(() => etcd.start());
-  afterEach(() => killAll());
-  afterAll(async () => {
-    await etcd.stop();
-    config.cleanup();
-  });
+  const { etcd, config } = fleetFixture();
 
   it('etcd SIGKILLed mid-rollout and restarted: instances converge without restarting', async () => {
     const prefix = 'restart';

@@ -1,17 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pickCanaries } from '@genswap/fleet';
-import { killAll } from './fixtures/serve/serve-process.js';
-import { allSynced, EtcdServer, FleetConfig, fleetStatusCli, get, haveEtcd, publish, runRollback, startInstance, stateDir, waitForFleet } from './fixtures/fleet/fleet-harness.js';
+import { allSynced, fleetFixture, fleetStatusCli, get, haveEtcd, publish, runRollback, startInstance, stateDir, waitForFleet } from './fixtures/fleet/fleet-harness.js';
 
 describe.skipIf(!haveEtcd())('fleet mode: staged rollout and rollback', () => {
-  const etcd = new EtcdServer();
-  const config = new FleetConfig();
-  beforeAll(() => etcd.start());
-  afterEach(() => killAll());
-  afterAll(async () => {
-    await etcd.stop();
-    config.cleanup();
-  });
+  const { etcd, config } = fleetFixture();
 
   it('a canary that refuses halts the rollout: the rest keep their revision, fleet status says HALTED', async () => {
     const prefix = 'canary-halt';
