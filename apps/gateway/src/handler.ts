@@ -1,7 +1,7 @@
 import type { HttpResult, HttpTask, TaskContext } from '@genswap/supervisor';
 import type { GatewayConfig, LimitSpec, ProxySpec, Verdict } from './config/gateway-config.js';
 import { FAMILY_NONE, FAMILY_V4 } from './ip/ip-address.js';
-import { containsAddress } from './ip/ip-ranges.js';
+import { listContains } from './ip/ip-ranges.js';
 import { finishHash, hashString, hashWord, type KeyHash, newKeyHash, startHash } from './rate-limit/key-hash.js';
 import { type RateLimitState, rateTableFor } from './rate-limit/rate-limit-state.js';
 import { type DescribedRequest, describeRequest } from './request/describe-request.js';
@@ -86,8 +86,8 @@ export function handleRequestAt(task: HttpTask, config: GatewayConfig, ctx: Task
   if (req.client.unparseable && settings.unparseableClient !== 'unknown') return verdict(config, ctx, 'deny', 'client.unparseable');
   const family = req.client.family;
   if (family !== FAMILY_NONE) {
-    if (containsAddress(lists.allow, family, address)) return verdict(config, ctx, 'allow', 'ip.allow');
-    if (containsAddress(lists.deny, family, address)) return verdict(config, ctx, 'deny', 'ip.deny');
+    if (listContains(lists.allow, family, address)) return verdict(config, ctx, 'allow', 'ip.allow');
+    if (listContains(lists.deny, family, address)) return verdict(config, ctx, 'deny', 'ip.deny');
   }
   const rules = ruleSetFor(settings);
   for (let i = rules.firstMatch(req, 0); i >= 0; i = rules.firstMatch(req, i + 1)) {

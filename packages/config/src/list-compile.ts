@@ -74,6 +74,7 @@ export function compileListFile<T>(ctx: LoadCompileContext, ref: string, file: s
   const raw: RawListFile = {
     file,
     bytes,
+    sha256,
     scan(visit, from = 0, to = bytes.length, firstLine = 1) {
       const problem = scanListBytes(
         bytes,

@@ -71,6 +71,8 @@ export interface RawListFile {
   /** Absolute path (what problems name). */
   readonly file: string;
   readonly bytes: Buffer;
+  /** SHA-256 of `bytes`, hex: with the compiler's name, an identity for what it compiles from them. */
+  readonly sha256: string;
   /**
    * Visits every entry (the entries splitList would return, as byte ranges; see list-scan.ts).
    * Returns false, with the problem recorded, when the file holds a control character.

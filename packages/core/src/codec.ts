@@ -17,7 +17,61 @@ export interface Codec<T> {
    */
   readonly checksumBytes?: number;
   encode(value: T): Uint8Array;
+  /**
+   * Optional: the same encoding as `encode`, in parts (EncodedParts). The store prefers it, so
+   * that a big table which did not change since the slot last held it is not copied again.
+   */
+  encodeParts?(value: T): EncodedParts;
   decode(bytes: Uint8Array): T;
+}
+
+/**
+ * One piece of an encoding: `bytes` belong at `offset`. A part with a `key` promises that every
+ * part with that key holds the same bytes (a content hash, say): when the slot being written
+ * held a part with the same key at the same offset in the generation written there last, the
+ * store keeps those bytes instead of copying them again.
+ */
+export interface EncodedPart {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+  readonly key?: string;
+}
+
+/**
+ * An encoding of `byteLength` bytes given as parts in ascending, non-overlapping order. Bytes
+ * no part covers (alignment gaps) are unspecified: they may hold an older generation's bytes,
+ * so decode must never read them. Parts whose bytes sit in a SharedArrayBuffer cross threads
+ * without a copy (a loader thread hands the primary a table it built once).
+ */
+export interface EncodedParts {
+  readonly byteLength: number;
+  readonly parts: readonly EncodedPart[];
+}
+
+/** What a store publishes: the whole encoding, or its parts. */
+export type Encoded = Uint8Array | EncodedParts;
+
+/** Throws a TypeError unless `encoded` is bytes or well-formed parts (ordered, in bounds, disjoint). */
+export function checkEncoded(encoded: Encoded): void {
+  if (encoded instanceof Uint8Array) return;
+  if (encoded === null || typeof encoded !== 'object' || !Array.isArray(encoded.parts) || !Number.isSafeInteger(encoded.byteLength) || encoded.byteLength < 0) {
+    throw new TypeError('an encoding is a Uint8Array or { byteLength, parts: [{ offset, bytes, key? }] }');
+  }
+  let end = 0;
+  encoded.parts.forEach((part, i) => {
+    if (!(part.bytes instanceof Uint8Array)) throw new TypeError(`part ${i}: bytes is not a Uint8Array`);
+    if (!Number.isSafeInteger(part.offset) || part.offset < end) throw new TypeError(`part ${i} at offset ${part.offset} overlaps the part before it or is out of order (next free byte ${end})`);
+    end = part.offset + part.bytes.byteLength;
+    if (end > encoded.byteLength) throw new TypeError(`part ${i} ends at byte ${end}, past the encoding's ${encoded.byteLength} bytes`);
+    if (part.key !== undefined && (typeof part.key !== 'string' || part.key === '')) throw new TypeError(`part ${i}: key must be a non-empty string`);
+  });
+}
+
+/** The whole encoding as one array (gaps zero): what `encode` returns for a codec built on parts. */
+export function joinParts(encoded: EncodedParts): Uint8Array {
+  const bytes = new Uint8Array(encoded.byteLength);
+  for (const part of encoded.parts) bytes.set(part.bytes, part.offset);
+  return bytes;
 }
 
 const encoder = new TextEncoder();

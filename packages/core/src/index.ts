@@ -5,7 +5,7 @@ export type { StoreOptions, StoreHandle, StoreStats, SlotStats, SlotState, Reade
 export { attachReader } from './reader.js';
 export type { GenerationReader, Lease } from './reader.js';
 export type { ReaderOptions } from './reader.js';
-export { type Codec, jsonCodec, json, deepFreeze } from './codec.js';
+export { type Codec, type Encoded, type EncodedPart, type EncodedParts, checkEncoded, deepFreeze, joinParts, json, jsonCodec } from './codec.js';
 export { checksum } from './checksum.js';
 export { CORE_ERRORS, CoreError, GenswapError, NoFreeSlotError, ValueTooLargeError, isGenswapError } from './errors.js';
 export type { CoreErrorCode, PinnedGeneration } from './errors.js';

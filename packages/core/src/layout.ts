@@ -65,6 +65,11 @@
  *   reloads a second that is 285 years away).
  * - **I8 growth.** A slot's buffer grows only while the slot is free (I3) and never shrinks;
  *   LENGTH <= byteLength always holds for the buffer a reader sees.
+ * - **I9 kept parts.** Only the primary writes a slot's bytes, and only under I3. It remembers
+ *   which keyed parts (codec.ts, EncodedParts) its last write to each slot left there, at which
+ *   offsets; a new write to that slot skips a part with the same key at the same offset, since
+ *   the key promises the same bytes and no write since has touched them. Any other part, and
+ *   a whole-bytes publish, forgets what it overwrote. CHECKSUM covers the slot as written.
  */
 
 export const MAGIC = 0x47_53_41_50; // "GSAP"

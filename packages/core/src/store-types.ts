@@ -53,4 +53,7 @@ export interface StoreStats {
   readonly readers: readonly ReaderStats[];
   readonly publishes: number;
   readonly pendingPublish: boolean;
+  /** Bytes copied into slots by all publishes, and bytes of keyed parts kept in place instead (EncodedParts). */
+  readonly bytesCopied: number;
+  readonly bytesKept: number;
 }

@@ -100,6 +100,59 @@ describe('publish', () => {
     expect(store.generation).toBe(2);
   });
 
+  it('publishes an encoding in parts; a keyed part the slot already holds at that offset is kept, not copied (I9)', async () => {
+    // A raw codec, so the test reads the slot's bytes as they are.
+    const raw: Codec<Uint8Array> = { name: 'raw', encode: (v) => v, decode: (b) => b.slice() };
+    const store = createStore<Uint8Array>({ codec: raw, slots: 3 });
+    const reader = attachReader<Uint8Array>(store.handle, { codec: raw });
+    const table = new Uint8Array(4096).fill(7);
+    const parts = (head: number, key: string, bytes = table) => ({ byteLength: 64 + bytes.byteLength, parts: [{ offset: 0, bytes: new Uint8Array(8).fill(head) }, { offset: 64, bytes, key }] });
+    for (let g = 1; g <= 3; g++) await store.publishEncoded(parts(g, 'T')); // each slot written once
+    expect(store.stats().bytesKept).toBe(0);
+    // The same key again lands in a slot that holds it: kept. To prove the store did not copy, the
+    // bytes given under the same key differ this time (a codec must never do that).
+    await store.publishEncoded(parts(4, 'T', new Uint8Array(4096).fill(9)));
+    expect(store.stats().bytesKept).toBe(4096);
+    let seen = reader.withLease((v) => [v[0], v[64], v[64 + 4095], v.byteLength]);
+    expect(seen).toEqual([4, 7, 7, 64 + 4096]);
+    // Another key is copied; so is the same key at another offset; a whole-bytes publish forgets.
+    await store.publishEncoded(parts(5, 'U', new Uint8Array(4096).fill(9)));
+    expect(reader.withLease((v) => v[64])).toBe(9);
+    await store.publishEncoded({ byteLength: 128 + 4096, parts: [{ offset: 0, bytes: new Uint8Array(8).fill(6) }, { offset: 128, bytes: table, key: 'T' }] });
+    expect(reader.withLease((v) => [v[0], v[128]])).toEqual([6, 7]); // (byte 64 is a gap now: unspecified)
+    // Now slot 0 holds T at 64 (generation 4), slot 1 U at 64, slot 2 T at 128; the oldest free slot is written next.
+    const kept = store.stats().bytesKept;
+    await store.publishEncoded(parts(7, 'T', new Uint8Array(4096).fill(3))); // slot 0: T at 64, kept
+    expect(store.stats().bytesKept).toBe(kept + 4096);
+    expect(reader.withLease((v) => [v[0], v[64]])).toEqual([7, 7]);
+    await store.publishEncoded(new Uint8Array(64 + 4096).fill(1)); // slot 1, whole bytes: forgets U
+    await store.publishEncoded(parts(9, 'T', new Uint8Array(4096).fill(5))); // slot 2: T at 128, not at 64: copied
+    expect(reader.withLease((v) => [v[0], v[64]])).toEqual([9, 5]);
+    await store.publishEncoded(parts(10, 'U', new Uint8Array(4096).fill(2))); // slot 0: T, not U: copied
+    expect(reader.withLease((v) => [v[0], v[64]])).toEqual([10, 2]);
+    await store.publishEncoded(parts(11, 'U', new Uint8Array(4096).fill(4))); // slot 1: the whole-bytes write forgot U: copied
+    expect(reader.withLease((v) => [v[0], v[64]])).toEqual([11, 4]);
+    expect(store.stats().bytesKept).toBe(kept + 4096);
+    reader.close();
+    store.close();
+  });
+
+  it('refuses malformed parts with GENSWAP_ENCODE_FAILED before touching a slot', async () => {
+    const store = createStore<unknown>();
+    const b = new Uint8Array(8);
+    for (const bad of [
+      { byteLength: 8, parts: [{ offset: 4, bytes: b }] }, // past the end
+      { byteLength: 32, parts: [{ offset: 8, bytes: b }, { offset: 4, bytes: b }] }, // out of order, overlapping
+      { byteLength: 32, parts: [{ offset: 0, bytes: b, key: '' }] }, // empty key
+      { byteLength: 32, parts: [{ offset: 0, bytes: [1, 2] }] }, // not bytes
+      { parts: [] }, // no length
+    ]) {
+      expect((await rejection(store.publishEncoded(bad as never))).code).toBe('GENSWAP_ENCODE_FAILED');
+    }
+    expect(store.generation).toBe(0);
+    store.close();
+  });
+
   it('grows a slot up to maxBytes and readers see the grown bytes', async () => {
     const store = createStore<string>({ initialBytes: 8, maxBytes: 1 << 20 });
     const reader = attachReader<string>(store.handle);

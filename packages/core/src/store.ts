@@ -1,5 +1,5 @@
 import { checksum } from './checksum.js';
-import { type Codec, jsonCodec } from './codec.js';
+import { type Codec, checkEncoded, type Encoded, type EncodedParts, jsonCodec } from './codec.js';
 import { intOption } from './int-option.js';
 import { CoreError, NoFreeSlotError, type PinnedGeneration, ValueTooLargeError } from './errors.js';
 import {
@@ -32,7 +32,7 @@ import type { ReaderStats, SlotState, SlotStats, StoreHandle, StoreOptions, Stor
 export type { ReaderStats, SlotState, SlotStats, StoreHandle, StoreOptions, StoreStats } from './store-types.js';
 
 interface PendingPublish {
-  readonly bytes: Uint8Array;
+  readonly bytes: Encoded;
   readonly startedAt: number;
   readonly deadline: number;
   readonly resolve: (generation: number) => void;
@@ -63,8 +63,12 @@ export class GenerationStore<T = unknown> {
   /** Writer-private copy of each slot's generation (0 = never written). */
   private readonly slotGeneration: number[];
   private readonly slotBytes: number[];
+  /** Per slot, the keyed parts its last write left in it: offset -> key (EncodedPart.key). */
+  private readonly slotKeys: Map<number, string>[];
   private lastGeneration = 0;
   private publishes = 0;
+  private bytesCopied = 0;
+  private bytesKept = 0;
   private pending: PendingPublish | undefined;
   private draining = false;
   private closed = false;
@@ -91,6 +95,7 @@ export class GenerationStore<T = unknown> {
     this.slotBuffers = Array.from({ length: slots }, () => new SharedArrayBuffer(initialBytes, { maxByteLength: this.maxBytes }));
     this.slotGeneration = new Array<number>(slots).fill(0);
     this.slotBytes = new Array<number>(slots).fill(0);
+    this.slotKeys = Array.from({ length: slots }, () => new Map<number, string>());
     this.handle = Object.freeze({
       kind: 'genswap.store',
       version: LAYOUT_VERSION,
@@ -118,10 +123,11 @@ export class GenerationStore<T = unknown> {
    */
   publish(value: T, options: { timeoutMs?: number } = {}): Promise<number> {
     if (this.closed) return Promise.reject(new CoreError('GENSWAP_STORE_CLOSED', 'publish on a closed store'));
-    let bytes: Uint8Array;
+    let bytes: Encoded;
     try {
-      bytes = this.codec.encode(value);
-      if (!(bytes instanceof Uint8Array)) throw new TypeError(`codec ${this.codec.name} returned ${typeof bytes}, not a Uint8Array`);
+      bytes = this.codec.encodeParts !== undefined ? this.codec.encodeParts(value) : this.codec.encode(value);
+      if (!(bytes instanceof Uint8Array) && this.codec.encodeParts === undefined) throw new TypeError(`codec ${this.codec.name} returned ${typeof bytes}, not a Uint8Array`);
+      checkEncoded(bytes);
     } catch (err) {
       return Promise.reject(new CoreError('GENSWAP_ENCODE_FAILED', `codec ${this.codec.name} failed to encode the value: ${(err as Error).message}`, { cause: err }));
     }
@@ -130,13 +136,18 @@ export class GenerationStore<T = unknown> {
 
   /**
    * Publishes bytes already encoded with this store's codec, e.g. by a loader thread that
-   * parsed and encoded the config off the primary's event loop. Same waiting, coalescing and
-   * errors as publish(); the bytes are copied into the slot when it is written, so leave them
-   * unchanged until the promise settles.
+   * parsed and encoded the config off the primary's event loop: the whole encoding, or its
+   * parts (EncodedParts, whose keyed parts are not copied again into a slot that holds them
+   * already). Same waiting, coalescing and errors as publish(); the bytes are copied into the
+   * slot when it is written, so leave them unchanged until the promise settles.
    */
-  publishEncoded(bytes: Uint8Array, options: { timeoutMs?: number } = {}): Promise<number> {
+  publishEncoded(bytes: Encoded, options: { timeoutMs?: number } = {}): Promise<number> {
     if (this.closed) return Promise.reject(new CoreError('GENSWAP_STORE_CLOSED', 'publish on a closed store'));
-    if (!(bytes instanceof Uint8Array)) return Promise.reject(new CoreError('GENSWAP_ENCODE_FAILED', `publishEncoded takes a Uint8Array, got ${typeof bytes}`));
+    try {
+      checkEncoded(bytes);
+    } catch (err) {
+      return Promise.reject(new CoreError('GENSWAP_ENCODE_FAILED', `publishEncoded: ${(err as Error).message}`, { cause: err }));
+    }
     if (bytes.byteLength > this.maxBytes) return Promise.reject(new ValueTooLargeError(bytes.byteLength, this.maxBytes));
     if (this.lastGeneration >= MAX_GENERATION) {
       return Promise.reject(new CoreError('GENSWAP_GENERATION_EXHAUSTED', `generation ${this.lastGeneration} is the last one`));
@@ -217,6 +228,8 @@ export class GenerationStore<T = unknown> {
       readers,
       publishes: this.publishes,
       pendingPublish: this.pending !== undefined,
+      bytesCopied: this.bytesCopied,
+      bytesKept: this.bytesKept,
     };
   }
 
@@ -250,19 +263,46 @@ export class GenerationStore<T = unknown> {
     return best;
   }
 
-  private writeAndPublish(slot: number, bytes: Uint8Array): number {
+  /**
+   * I9: the slot's bytes become the encoding. A keyed part the slot's last write left at the
+   * same offset is kept, not copied (the key promises the same bytes; nothing but this method
+   * writes a slot, and parts never overlap, so no other part of either write touched them).
+   */
+  private writeParts(slot: number, buffer: SharedArrayBuffer, encoded: EncodedParts): void {
+    const previous = this.slotKeys[slot]!;
+    const next = new Map<number, string>();
+    for (const part of encoded.parts) {
+      if (part.key !== undefined) {
+        next.set(part.offset, part.key);
+        if (previous.get(part.offset) === part.key) {
+          this.bytesKept += part.bytes.byteLength;
+          continue;
+        }
+      }
+      new Uint8Array(buffer, part.offset, part.bytes.byteLength).set(part.bytes);
+      this.bytesCopied += part.bytes.byteLength;
+    }
+    this.slotKeys[slot] = next;
+  }
+
+  private writeAndPublish(slot: number, bytes: Encoded): number {
     const buffer = this.slotBuffers[slot]!;
     if (buffer.byteLength < bytes.byteLength) {
       // I8: the slot is free, nobody reads it; grow geometrically to amortize later growth.
       buffer.grow(Math.min(this.maxBytes, Math.max(bytes.byteLength, buffer.byteLength * 2)));
     }
-    new Uint8Array(buffer, 0, bytes.byteLength).set(bytes);
+    if (bytes instanceof Uint8Array) {
+      new Uint8Array(buffer, 0, bytes.byteLength).set(bytes);
+      this.bytesCopied += bytes.byteLength;
+      this.slotKeys[slot]!.clear();
+    } else this.writeParts(slot, buffer, bytes);
     const generation = ++this.lastGeneration;
     // I1: metadata is written with plain stores before the publishing Atomics.store below.
     this.control[slotWord(slot, kSlotLength)] = bytes.byteLength;
     const summed = Math.min(bytes.byteLength, this.codec.checksumBytes ?? Infinity);
     this.control[slotWord(slot, kSlotSummed)] = summed;
-    this.control[slotWord(slot, kSlotChecksum)] = checksum(bytes.subarray(0, summed)) | 0;
+    // Over the slot as written (with parts, gaps hold whatever they held: readers see the same).
+    this.control[slotWord(slot, kSlotChecksum)] = checksum(new Uint8Array(buffer, 0, summed)) | 0;
     writeGeneration(this.control, slot, generation);
     this.slotGeneration[slot] = generation;
     this.slotBytes[slot] = bytes.byteLength;

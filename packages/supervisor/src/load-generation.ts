@@ -1,12 +1,13 @@
 import { type ConfigProblem, ListCache, type LoadOptions, type LoadTimings, loadConfig } from '@genswap/config';
-import { type Codec, CoreError, jsonCodec } from '@genswap/core';
+import { type Codec, CoreError, type Encoded, jsonCodec } from '@genswap/core';
 import type { AppModule } from './app-contract.js';
 import { problemsOf } from './problems.js';
 
 /** One generation's config, read, parsed, validated, compiled and encoded with the app's codec. */
 export interface LoadedGeneration {
   readonly ok: true;
-  readonly bytes: Uint8Array;
+  /** The codec's encoding: its parts when it has encodeParts (an unchanged table then stays where a slot holds it). */
+  readonly bytes: Encoded;
   readonly files: readonly string[];
   readonly timings: LoadTimings & { readonly encodeMs: number };
 }
@@ -30,9 +31,9 @@ export async function loadGeneration(configFile: string, app: AppModule | Promis
     const { definition, codec = jsonCodec as Codec<unknown> } = await app;
     const loaded = await loadConfig(configFile, definition, load);
     const t0 = performance.now();
-    let bytes: Uint8Array;
+    let bytes: Encoded;
     try {
-      bytes = codec.encode(loaded.value);
+      bytes = codec.encodeParts !== undefined ? codec.encodeParts(loaded.value) : codec.encode(loaded.value);
     } catch (err) {
       throw new CoreError('GENSWAP_ENCODE_FAILED', `codec ${codec.name} failed to encode the config: ${(err as Error).message}`, { cause: err });
     }

@@ -29,8 +29,14 @@ const loadOptions = { ...data.load, blockingRead: true, listCache: new ListCache
 port.on('message', (request: LoadRequest) => {
   void loadGeneration(request.configFile, app, loadOptions).then((outcome) => {
     if (!outcome.ok) return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
-    // Transferred, not copied, when the codec handed over a whole plain buffer.
     const { bytes } = outcome;
+    if (!(bytes instanceof Uint8Array)) {
+      // Parts: those in shared memory (a list file's cached table) cross without a copy; the
+      // rest (the header and settings, kilobytes) are copied, never transferred, since a codec
+      // may hand out a buffer it keeps.
+      return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
+    }
+    // Transferred, not copied, when the codec handed over a whole plain buffer.
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     const sent = whole ? bytes : bytes.slice();
     port.postMessage({ ...outcome, bytes: sent, id: request.id } satisfies LoadReply, [sent.buffer as ArrayBuffer]);

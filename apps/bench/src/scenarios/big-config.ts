@@ -194,7 +194,7 @@ export const scenario: Scenario = {
           const t1 = performance.now();
           await supervisor.store.publish(loaded.value);
           const publishTotal = performance.now() - t1;
-          tableBytes = loaded.value.lists.deny.v4.byteLength + loaded.value.lists.deny.v6.byteLength;
+          tableBytes = loaded.value.lists.deny.reduce((n, set) => n + set.v4.byteLength + set.v6.byteLength, 0);
           s.read!.push(loaded.timings.readMs);
           s.parse!.push(loaded.timings.parseMs);
           s.validate!.push(loaded.timings.validateMs);

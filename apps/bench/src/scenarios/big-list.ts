@@ -67,7 +67,7 @@ function runWorker(input: WorkerInput): void {
   const lookupLoop = (value: unknown): number => {
     const t0 = process.hrtime.bigint();
     if (input.mode === 'zero-copy') {
-      const table = (value as GatewayConfig).lists.deny.v4;
+      const table = (value as GatewayConfig).lists.deny[0]!.v4;
       for (let i = 0; i < probes.length; i++) sink += findV4(table, probes[i]!);
     } else {
       const table = (value as JsonList).deny;
@@ -129,7 +129,7 @@ function runWorker(input: WorkerInput): void {
         // What core's checksum would cost if it covered the whole encoding (it covers 64 KiB).
         const samples: number[] = [];
         reader.withLease((value) => {
-          const table = (value as GatewayConfig).lists.deny.v4;
+          const table = (value as GatewayConfig).lists.deny[0]!.v4;
           const all = new Uint8Array(table.buffer, 0, table.byteOffset + table.byteLength);
           for (let r = 0; r < 5; r++) {
             const t0 = process.hrtime.bigint();
@@ -174,7 +174,7 @@ interface ModeResult {
 }
 
 async function measureMode(mode: Mode, config: GatewayConfig, probes: Uint32Array, runs: number, lookupRuns: number): Promise<ModeResult> {
-  const value: unknown = mode === 'zero-copy' ? config : ({ deny: Array.from(config.lists.deny.v4) } satisfies JsonList);
+  const value: unknown = mode === 'zero-copy' ? config : ({ deny: Array.from(config.lists.deny[0]!.v4) } satisfies JsonList);
   const store = createStore<unknown>({ codec: (mode === 'zero-copy' ? gatewayCodec : jsonCodec) as Codec<unknown>, slots: 3, maxBytes: 256 * 1024 * 1024 });
   const input: WorkerInput = { scenario: 'big-list', mode, handle: store.handle, state: createRateLimitState({ entries: 1024 }), probes, lookupRuns };
   await store.publish(value);
@@ -221,7 +221,7 @@ export const scenario: Scenario = {
     const empty = { v4: new Uint32Array(0), v6: new Uint32Array(0) };
     const config: GatewayConfig = {
       settings: { statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {} },
-      lists: { allow: empty, deny, trustedProxies: empty },
+      lists: { allow: [], deny: [deny], trustedProxies: empty },
     };
     // Half the probes are listed addresses, half random ones (almost all misses).
     const strangers = randomWords(probeCount, 0x1234567);

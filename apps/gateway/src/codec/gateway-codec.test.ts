@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { GatewayConfig, GatewaySettings } from '../config/gateway-config.js';
 import { newCidrBounds, parseCidr } from '../ip/cidr.js';
 import { parseIp } from '../ip/ip-address.js';
-import { containsAddress, type IpRanges } from '../ip/ip-ranges.js';
+import { type IpRanges, listContains, type RangeList } from '../ip/ip-ranges.js';
 import { RangeSetBuilder } from '../ip/range-set-builder.js';
-import { decodeGateway, encodeGateway, gatewayCodec } from './gateway-codec.js';
-import { CHECKSUM_BYTES, HEADER_BYTES, TABLE_ALIGN } from './layout.js';
+import { decodeGateway, encodeGateway, encodeGatewayParts, gatewayCodec } from './gateway-codec.js';
+import { CHECKSUM_BYTES, headerBytes, KEYED_ALIGN, TABLE_ALIGN } from './layout.js';
 
 function ranges(...cidrs: string[]): IpRanges {
   const builder = new RangeSetBuilder();
@@ -19,6 +19,17 @@ function ranges(...cidrs: string[]): IpRanges {
   return builder.build();
 }
 
+/** A list file's tables as the list compiler leaves them: in shared memory, keyed by content. */
+function fileRanges(key: string, ...cidrs: string[]): IpRanges {
+  const built = ranges(...cidrs);
+  const shared = (t: Uint32Array): Uint32Array => {
+    const s = new Uint32Array(new SharedArrayBuffer(t.byteLength));
+    s.set(t);
+    return s;
+  };
+  return { v4: shared(built.v4), v6: shared(built.v6), key };
+}
+
 const settings: GatewaySettings = {
   statuses: { allow: 200, deny: 403, limited: 429 },
   rules: [{ name: 'r', action: 'deny', pathPrefix: '/admin' }],
@@ -27,36 +38,92 @@ const settings: GatewaySettings = {
   unparseableClient: 'deny',
 };
 
+const denyFile = fileRanges('test:deny-file', '198.51.100.0/25', '198.51.100.128/25', '2001:db8::/32');
 const config: GatewayConfig = {
   settings,
   lists: {
-    allow: ranges('192.0.2.10'),
-    deny: ranges('192.0.2.0/24', '2001:db8::/32', '198.51.100.0/25', '198.51.100.128/25'),
+    allow: [ranges('192.0.2.10')],
+    deny: [ranges('192.0.2.0/24'), denyFile],
     trustedProxies: ranges('127.0.0.1', '::1'),
   },
 };
 
 const scratch = new Uint32Array(4);
-const has = (r: IpRanges, ip: string): boolean => containsAddress(r, parseIp(ip, scratch), scratch);
+const has = (r: RangeList, ip: string): boolean => listContains(r, parseIp(ip, scratch), scratch);
+const words = (list: RangeList): number[][] => list.map((s) => [...s.v4, -1, ...s.v6]);
 
 describe('gateway codec', () => {
-  it('round-trips settings and tables', () => {
+  it('round-trips settings and every source of every list', () => {
     const decoded = decodeGateway(encodeGateway(config));
     expect(decoded.settings).toEqual(settings);
     expect(Object.isFrozen(decoded.settings.rules[0])).toBe(true);
-    expect([...decoded.lists.deny.v4]).toEqual([...config.lists.deny.v4]);
-    expect([...decoded.lists.deny.v6]).toEqual([...config.lists.deny.v6]);
-    expect([...decoded.lists.allow.v4]).toEqual([...config.lists.allow.v4]);
+    expect(words(decoded.lists.deny)).toEqual(words(config.lists.deny));
+    expect(words(decoded.lists.allow)).toEqual(words(config.lists.allow));
     expect([...decoded.lists.trustedProxies.v6]).toEqual([...config.lists.trustedProxies.v6]);
-    expect(has(decoded.lists.deny, '198.51.100.200')).toBe(true);
+    expect(has(decoded.lists.deny, '198.51.100.200')).toBe(true); // from the file's set
+    expect(has(decoded.lists.deny, '192.0.2.7')).toBe(true); // from the inline set
+    expect(has(decoded.lists.deny, '2001:db8::1')).toBe(true);
+    expect(has(decoded.lists.deny, '198.51.101.1')).toBe(false);
   });
 
-  it('aligns every table to 64 bytes after the header and JSON', () => {
+  it('aligns every table; keyed tables start past the checksummed prefix, at an offset the settings do not move', () => {
     const bytes = encodeGateway(config);
     const decoded = decodeGateway(bytes);
-    for (const table of [decoded.lists.allow.v4, decoded.lists.deny.v4, decoded.lists.deny.v6, decoded.lists.trustedProxies.v4]) {
+    for (const table of [decoded.lists.allow[0]!.v4, decoded.lists.deny[0]!.v4, decoded.lists.deny[1]!.v4, decoded.lists.trustedProxies.v4]) {
       expect(table.byteOffset % TABLE_ALIGN).toBe(0);
-      expect(table.byteOffset).toBeGreaterThanOrEqual(HEADER_BYTES);
+      expect(table.byteOffset).toBeGreaterThanOrEqual(headerBytes(4));
+    }
+    expect(decoded.lists.deny[0]!.v4.byteOffset).toBeLessThan(CHECKSUM_BYTES);
+    expect(decoded.lists.deny[1]!.v4.byteOffset).toBe(KEYED_ALIGN);
+    const longer = decodeGateway(encodeGateway({ ...config, settings: { ...settings, rules: [...settings.rules, { name: 'another', action: 'allow', pathPrefix: '/x' }] } }));
+    expect(longer.lists.deny[1]!.v4.byteOffset).toBe(KEYED_ALIGN);
+  });
+
+  it('hands a keyed table to the store as it is (a view of the same memory, with its key), the rest in one prefix', () => {
+    const encoded = encodeGatewayParts(config);
+    const keyed = encoded.parts.filter((p) => p.key !== undefined);
+    expect(keyed.map((p) => p.key)).toEqual(['test:deny-file:v4', 'test:deny-file:v6']);
+    expect(keyed[0]!.bytes.buffer).toBe(denyFile.v4.buffer);
+    expect(keyed[1]!.bytes.buffer).toBe(denyFile.v6.buffer);
+    expect(encoded.parts[0]!.offset).toBe(0);
+    expect(encoded.parts[0]!.key).toBeUndefined();
+  });
+
+  it('a slot that holds a list file table keeps it: later publishes copy only the prefix, and decode sees the new settings with the same table', async () => {
+    const store = createStore<GatewayConfig>({ codec: gatewayCodec, slots: 3 });
+    const reader = attachReader<GatewayConfig>(store.handle, { codec: gatewayCodec });
+    try {
+      const tableBytes = denyFile.v4.byteLength + denyFile.v6.byteLength;
+      for (let i = 0; i < 6; i++) {
+        const before = store.stats();
+        const edited: GatewayConfig = { ...config, settings: { ...settings, rules: [{ name: `r${i}`, action: 'deny', pathPrefix: `/p${i}` }] } };
+        await store.publish(edited);
+        const after = store.stats();
+        // The first write to each of the three slots copies the table; every later one keeps it.
+        expect(after.bytesKept - before.bytesKept).toBe(i < 3 ? 0 : tableBytes);
+        expect(after.bytesCopied - before.bytesCopied).toBe(i < 3 ? tableBytes + encodeGatewayParts(edited).parts[0]!.bytes.byteLength : encodeGatewayParts(edited).parts[0]!.bytes.byteLength);
+        const lease = reader.acquire();
+        try {
+          expect(lease.value.settings.rules[0]!.name).toBe(`r${i}`);
+          expect(has(lease.value.lists.deny, '198.51.100.200')).toBe(true);
+          expect(words(lease.value.lists.deny)).toEqual(words(config.lists.deny));
+        } finally {
+          lease.release();
+        }
+      }
+      // A new table under a new key is copied, and what it replaced is not kept by mistake.
+      const other = fileRanges('test:other-file', '203.0.113.0/24');
+      await store.publish({ ...config, lists: { ...config.lists, deny: [other] } });
+      const lease = reader.acquire();
+      try {
+        expect(has(lease.value.lists.deny, '203.0.113.9')).toBe(true);
+        expect(has(lease.value.lists.deny, '198.51.100.200')).toBe(false);
+      } finally {
+        lease.release();
+      }
+    } finally {
+      reader.close();
+      store.close();
     }
   });
 
@@ -66,7 +133,7 @@ describe('gateway codec', () => {
     const reader = attachReader<GatewayConfig>(store.handle, { codec: gatewayCodec });
     const lease = reader.acquire();
     try {
-      const deny = lease.value.lists.deny.v4;
+      const deny = lease.value.lists.deny[0]!.v4;
       expect(deny.buffer).toBeInstanceOf(SharedArrayBuffer);
       const slot = store.handle.slots.find((s) => s === deny.buffer);
       expect(slot).toBeDefined();
@@ -86,9 +153,9 @@ describe('gateway codec', () => {
     }
   });
 
-  it('bounds the checksum to the header and settings', () => {
+  it('bounds the checksum to the header, settings and inline tables', () => {
     expect(gatewayCodec.checksumBytes).toBe(CHECKSUM_BYTES);
-    expect(HEADER_BYTES + new TextEncoder().encode(JSON.stringify(settings)).byteLength).toBeLessThan(CHECKSUM_BYTES);
+    expect(encodeGatewayParts(config).parts[0]!.bytes.byteLength).toBeLessThan(CHECKSUM_BYTES);
   });
 
   it('still decodes a misaligned view (by copying)', () => {
@@ -105,8 +172,8 @@ describe('gateway codec', () => {
     const wrongMagic = bytes.slice();
     wrongMagic[0] = 0;
     expect(() => decodeGateway(wrongMagic)).toThrow(/magic/);
-    const big = encodeGateway({ ...config, lists: { ...config.lists, deny: ranges(...Array.from({ length: 100 }, (_, i) => `10.0.${i}.0/24`).filter((_, i) => i % 2 === 0)) } });
-    const view = decodeGateway(big).lists.deny.v4;
+    const big = encodeGateway({ ...config, lists: { ...config.lists, deny: [ranges(...Array.from({ length: 100 }, (_, i) => `10.0.${i}.0/24`).filter((_, i) => i % 2 === 0))] } });
+    const view = decodeGateway(big).lists.deny[0]!.v4;
     const tampered = big.slice();
     new Uint32Array(tampered.buffer, view.byteOffset, view.length)[8] = 0; // a start below its predecessor
     expect(() => decodeGateway(tampered)).toThrow(/not sorted/);

@@ -1,27 +1,30 @@
-import { type Codec, deepFreeze } from '@genswap/core';
+import { type Codec, deepFreeze, type EncodedPart, type EncodedParts, joinParts } from '@genswap/core';
 import type { GatewayConfig, GatewayLists, GatewaySettings } from '../config/gateway-config.js';
 import { GatewayError } from '../errors.js';
-import { type IpRanges, V4_WORDS, V6_WORDS } from '../ip/ip-ranges.js';
+import { emptyRanges, type IpRanges, type RangeList, V4_WORDS, V6_WORDS } from '../ip/ip-ranges.js';
 import {
   alignUp,
   CHECKSUM_BYTES,
-  HEADER_BYTES,
+  headerBytes,
+  kDirectory,
+  KEYED_ALIGN,
   kJsonLength,
   kJsonOffset,
   kMagic,
-  kTableCount,
-  kTableDirectory,
-  kTableEntryWords,
+  kSourceCount,
+  kSourceList,
+  kSourceV4Offset,
+  kSourceV4Words,
+  kSourceV6Offset,
+  kSourceV6Words,
+  kSourceWords,
   kVersion,
+  LIST_ALLOW,
+  LIST_DENY,
+  LIST_NAMES,
+  LIST_TRUSTED,
   MAGIC,
   TABLE_ALIGN,
-  TABLE_ALLOW_V4,
-  TABLE_ALLOW_V6,
-  TABLE_COUNT,
-  TABLE_DENY_V4,
-  TABLE_DENY_V6,
-  TABLE_TRUSTED_V4,
-  TABLE_TRUSTED_V6,
   VERSION,
 } from './layout.js';
 
@@ -33,46 +36,86 @@ import {
  * memory. So a million-entry list costs a worker no heap and no decode time, and every worker
  * searches the same single copy. Such views are valid only while the lease of the task that
  * received them is held: after release the slot may be rewritten with another generation.
+ *
+ * `encodeParts` hands the store a list file's tables as keyed parts, so an unchanged list is
+ * neither copied into a new buffer nor, once a slot holds it, into the slot again.
  */
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function tablesOf(lists: GatewayLists): Uint32Array[] {
-  const t: Uint32Array[] = [];
-  t[TABLE_ALLOW_V4] = lists.allow.v4;
-  t[TABLE_ALLOW_V6] = lists.allow.v6;
-  t[TABLE_DENY_V4] = lists.deny.v4;
-  t[TABLE_DENY_V6] = lists.deny.v6;
-  t[TABLE_TRUSTED_V4] = lists.trustedProxies.v4;
-  t[TABLE_TRUSTED_V6] = lists.trustedProxies.v6;
-  return t;
+interface Source {
+  readonly list: number;
+  readonly ranges: IpRanges;
+}
+
+function sourcesOf(lists: GatewayLists): Source[] {
+  const out: Source[] = [];
+  const add = (list: number, sets: RangeList): void => {
+    for (const ranges of sets) if (ranges.v4.length > 0 || ranges.v6.length > 0) out.push({ list, ranges });
+  };
+  add(LIST_ALLOW, lists.allow);
+  add(LIST_DENY, lists.deny);
+  add(LIST_TRUSTED, [lists.trustedProxies]);
+  return out;
+}
+
+function bytesOf(table: Uint32Array): Uint8Array {
+  return new Uint8Array(table.buffer, table.byteOffset, table.byteLength);
+}
+
+export function encodeGatewayParts(value: GatewayConfig): EncodedParts {
+  const json = encoder.encode(JSON.stringify(value.settings));
+  const sources = sourcesOf(value.lists);
+  const head = headerBytes(sources.length);
+  // Where each source's tables go: unkeyed ones right after the JSON (inside the checksummed
+  // prefix when small), keyed ones from the next KEYED_ALIGN boundary on (L3, L5).
+  const at: { v4: number; v6: number }[] = [];
+  let end = alignUp(head + json.byteLength, TABLE_ALIGN);
+  const place = (table: Uint32Array): number => {
+    const offset = end;
+    end = alignUp(end + table.byteLength, TABLE_ALIGN); // L1
+    return offset;
+  };
+  sources.forEach((s, i) => {
+    if (s.ranges.key === undefined) at[i] = { v4: place(s.ranges.v4), v6: place(s.ranges.v6) };
+  });
+  const prefixEnd = end;
+  if (sources.some((s) => s.ranges.key !== undefined)) end = alignUp(end, KEYED_ALIGN);
+  sources.forEach((s, i) => {
+    if (s.ranges.key !== undefined) at[i] = { v4: place(s.ranges.v4), v6: place(s.ranges.v6) };
+  });
+  if (end > 0xffff_ffff) throw new GatewayError('GENSWAP_GATEWAY_BAD_ENCODING', `encoded gateway config would be ${end} bytes, more than 4 GiB`);
+
+  // The prefix: header, directory, settings and the unkeyed tables, in one fresh buffer.
+  const prefix = new Uint8Array(prefixEnd);
+  const header = new Uint32Array(prefix.buffer, 0, head / 4); // L2: platform order
+  header[kMagic] = MAGIC;
+  header[kVersion] = VERSION;
+  header[kJsonOffset] = head;
+  header[kJsonLength] = json.byteLength;
+  header[kSourceCount] = sources.length;
+  prefix.set(json, head);
+  const parts: EncodedPart[] = [{ offset: 0, bytes: prefix }];
+  sources.forEach((s, i) => {
+    const d = kDirectory + kSourceWords * i;
+    header[d + kSourceList] = s.list;
+    header[d + kSourceV4Offset] = at[i]!.v4;
+    header[d + kSourceV4Words] = s.ranges.v4.length;
+    header[d + kSourceV6Offset] = at[i]!.v6;
+    header[d + kSourceV6Words] = s.ranges.v6.length;
+    for (const [family, table] of [['v4', s.ranges.v4], ['v6', s.ranges.v6]] as const) {
+      if (table.length === 0) continue;
+      const offset = at[i]![family];
+      if (s.ranges.key === undefined) prefix.set(bytesOf(table), offset);
+      else parts.push({ offset, bytes: bytesOf(table), key: `${s.ranges.key}:${family}` });
+    }
+  });
+  return { byteLength: end, parts };
 }
 
 export function encodeGateway(value: GatewayConfig): Uint8Array {
-  const json = encoder.encode(JSON.stringify(value.settings));
-  const tables = tablesOf(value.lists);
-  const offsets: number[] = [];
-  let end = alignUp(HEADER_BYTES + json.byteLength, TABLE_ALIGN);
-  for (const table of tables) {
-    offsets.push(end);
-    end = alignUp(end + table.byteLength, TABLE_ALIGN); // L1
-  }
-  if (end > 0xffff_ffff) throw new GatewayError('GENSWAP_GATEWAY_BAD_ENCODING', `encoded gateway config would be ${end} bytes, more than 4 GiB`);
-  const bytes = new Uint8Array(end);
-  const header = new Uint32Array(bytes.buffer, 0, HEADER_BYTES / 4); // L2: platform order
-  header[kMagic] = MAGIC;
-  header[kVersion] = VERSION;
-  header[kJsonOffset] = HEADER_BYTES;
-  header[kJsonLength] = json.byteLength;
-  header[kTableCount] = TABLE_COUNT;
-  bytes.set(json, HEADER_BYTES);
-  tables.forEach((table, t) => {
-    header[kTableDirectory + kTableEntryWords * t] = offsets[t]!;
-    header[kTableDirectory + kTableEntryWords * t + 1] = table.length;
-    new Uint32Array(bytes.buffer, offsets[t]!, table.length).set(table);
-  });
-  return bytes;
+  return joinParts(encodeGatewayParts(value));
 }
 
 function bad(message: string): GatewayError {
@@ -80,7 +123,7 @@ function bad(message: string): GatewayError {
 }
 
 /**
- * L3/L4 without reading the whole table: bounds, a whole number of ranges, and ascending order
+ * L4 without reading the whole table: bounds, a whole number of ranges, and ascending order
  * at up to 32 evenly spread points. Catches a misplaced or truncated table for O(1) work.
  */
 function checkOrder(table: Uint32Array, words: number, name: string): void {
@@ -93,9 +136,7 @@ function checkOrder(table: Uint32Array, words: number, name: string): void {
   }
 }
 
-function viewTable(bytes: Uint8Array, header: Uint32Array, t: number, words: number, name: string): Uint32Array {
-  const offset = header[kTableDirectory + kTableEntryWords * t]!;
-  const length = header[kTableDirectory + kTableEntryWords * t + 1]!;
+function viewTable(bytes: Uint8Array, offset: number, length: number, words: number, name: string): Uint32Array {
   if (offset % TABLE_ALIGN !== 0 || offset + length * 4 > bytes.byteLength) {
     throw bad(`table ${name} (offset ${offset}, ${length} words) lies outside the ${bytes.byteLength} encoded bytes`);
   }
@@ -108,29 +149,43 @@ export function decodeGateway(input: Uint8Array): GatewayConfig {
   // L1: views need 4-byte alignment. Core slots start at byte 0, so this copy never happens
   // there; it keeps the codec usable on arbitrary byte views (at the cost of zero-copy).
   const bytes = input.byteOffset % 4 === 0 ? input : input.slice();
-  if (bytes.byteLength < HEADER_BYTES) throw bad(`${bytes.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`);
-  const header = new Uint32Array(bytes.buffer, bytes.byteOffset, HEADER_BYTES / 4);
-  if (header[kMagic] !== MAGIC) throw bad(`magic ${header[kMagic]!.toString(16)} is not the gateway codec's`);
-  if (header[kVersion] !== VERSION) throw bad(`layout version ${header[kVersion]} (this gateway reads ${VERSION})`);
-  if (header[kTableCount] !== TABLE_COUNT) throw bad(`${header[kTableCount]} tables (expected ${TABLE_COUNT})`);
+  if (bytes.byteLength < headerBytes(0)) throw bad(`${bytes.byteLength} bytes is shorter than the ${headerBytes(0)}-byte header`);
+  const fixed = new Uint32Array(bytes.buffer, bytes.byteOffset, kDirectory);
+  if (fixed[kMagic] !== MAGIC) throw bad(`magic ${fixed[kMagic]!.toString(16)} is not the gateway codec's`);
+  if (fixed[kVersion] !== VERSION) throw bad(`layout version ${fixed[kVersion]} (this gateway reads ${VERSION})`);
+  const count = fixed[kSourceCount]!;
+  if (headerBytes(count) > bytes.byteLength) throw bad(`a directory of ${count} sources lies outside the encoded bytes`);
+  const header = new Uint32Array(bytes.buffer, bytes.byteOffset, headerBytes(count) / 4);
   const jsonOffset = header[kJsonOffset]!;
   const jsonLength = header[kJsonLength]!;
   if (jsonOffset + jsonLength > bytes.byteLength) throw bad('settings JSON lies outside the encoded bytes');
   const settings = deepFreeze(JSON.parse(decoder.decode(bytes.subarray(jsonOffset, jsonOffset + jsonLength))) as GatewaySettings);
-  const ranges = (v4: number, v6: number, name: string): IpRanges =>
-    Object.freeze({ v4: viewTable(bytes, header, v4, V4_WORDS, `${name} v4`), v6: viewTable(bytes, header, v6, V6_WORDS, `${name} v6`) });
-  const lists: GatewayLists = Object.freeze({
-    allow: ranges(TABLE_ALLOW_V4, TABLE_ALLOW_V6, 'allow'),
-    deny: ranges(TABLE_DENY_V4, TABLE_DENY_V6, 'deny'),
-    trustedProxies: ranges(TABLE_TRUSTED_V4, TABLE_TRUSTED_V6, 'trustedProxies'),
+  const lists: IpRanges[][] = [[], [], []];
+  for (let i = 0; i < count; i++) {
+    const d = kDirectory + kSourceWords * i;
+    const list = header[d + kSourceList]!;
+    if (list > LIST_TRUSTED) throw bad(`source ${i} names list ${list} (there are ${LIST_NAMES.length})`);
+    const name = `${LIST_NAMES[list]} source ${i}`;
+    const v4 = viewTable(bytes, header[d + kSourceV4Offset]!, header[d + kSourceV4Words]!, V4_WORDS, `${name} v4`);
+    const v6 = viewTable(bytes, header[d + kSourceV6Offset]!, header[d + kSourceV6Words]!, V6_WORDS, `${name} v6`);
+    lists[list]!.push(Object.freeze({ v4, v6 }));
+  }
+  if (lists[LIST_TRUSTED]!.length > 1) throw bad(`${lists[LIST_TRUSTED]!.length} trusted-proxy sources (at most 1)`);
+  return Object.freeze({
+    settings,
+    lists: Object.freeze({
+      allow: Object.freeze(lists[LIST_ALLOW]!),
+      deny: Object.freeze(lists[LIST_DENY]!),
+      trustedProxies: lists[LIST_TRUSTED]![0] ?? Object.freeze(emptyRanges()),
+    }),
   });
-  return Object.freeze({ settings, lists });
 }
 
 /** The gateway's Codec for @genswap/core stores: `{ codec }` in the AppModule. */
 export const gatewayCodec: Codec<GatewayConfig> = Object.freeze({
-  name: 'genswap.gateway.v1',
+  name: 'genswap.gateway.v2',
   checksumBytes: CHECKSUM_BYTES,
   encode: encodeGateway,
+  encodeParts: encodeGatewayParts,
   decode: decodeGateway,
 });

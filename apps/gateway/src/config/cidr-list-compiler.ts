@@ -24,6 +24,13 @@ export function overBudgetMessage(what: string): string {
   return `the range tables of this config are full: at most ${MAX_TABLE_BYTES / (1024 * 1024)} MiB for all lists (${MAX_V4_RANGES.toLocaleString('en-US')} IPv4 or ${MAX_V6_RANGES.toLocaleString('en-US')} IPv6 ranges); ${what}`;
 }
 
+function shared(table: Uint32Array): Uint32Array {
+  if (table.buffer instanceof SharedArrayBuffer) return table;
+  const copy = new Uint32Array(new SharedArrayBuffer(table.byteLength));
+  copy.set(table);
+  return copy;
+}
+
 /** One list file of CIDR blocks, compiled on its own (so it can be cached on its own). */
 export interface CompiledCidrList {
   /** Sorted and merged, as RangeSetBuilder builds them. Shared with the cache: read only. */
@@ -43,7 +50,7 @@ export interface CompiledCidrList {
  * file:line:col. The name carries a version: bump it when the compiled form changes.
  */
 export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
-  name: 'genswap.gateway.cidr-list.v2',
+  name: 'genswap.gateway.cidr-list.v3',
   compile(list) {
     const bytes = list.bytes;
     const length = bytes.length;
@@ -102,6 +109,10 @@ export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
     }
     for (const [l, c, m] of pending) list.problemAt(l, c, m, BAD_CIDR); // a file of only a few bad entries
     list.countEntries(fast);
-    return { ranges: builder.build(), tableBytes: budget.usedBytes, badEntries: unrelated ? 0 : bad, unrelated };
+    const built = builder.build();
+    // In shared memory, so the loader thread hands the table to the primary without a copy; keyed
+    // by content, so the codec encodes it as a part a slot keeps (codec/layout.ts, L5).
+    const ranges: IpRanges = { v4: shared(built.v4), v6: shared(built.v6), key: `${cidrListCompiler.name}:${list.sha256}` };
+    return { ranges, tableBytes: budget.usedBytes, badEntries: unrelated ? 0 : bad, unrelated };
   },
 };

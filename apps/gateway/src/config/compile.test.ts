@@ -5,7 +5,7 @@ import { type ConfigError, type ConfigProblem, parseConfigText } from '@genswap/
 import { afterAll, describe, expect, it } from 'vitest';
 import { definition } from '../definition.js';
 import { parseIp } from '../ip/ip-address.js';
-import { containsAddress } from '../ip/ip-ranges.js';
+import { containsAddress, type IpRanges, listContains, rangeCount, type RangeList } from '../ip/ip-ranges.js';
 import { MAX_PROBLEMS_PER_LIST } from './compile.js';
 import type { GatewayConfig } from './gateway-config.js';
 
@@ -27,15 +27,16 @@ async function problems(text: string): Promise<ConfigProblem[]> {
 }
 
 const scratch = new Uint32Array(4);
-function contains(ranges: GatewayConfig['lists']['deny'], ip: string): boolean {
-  return containsAddress(ranges, parseIp(ip, scratch), scratch);
+function contains(ranges: RangeList | IpRanges, ip: string): boolean {
+  const family = parseIp(ip, scratch);
+  return Array.isArray(ranges) ? listContains(ranges, family, scratch) : containsAddress(ranges as IpRanges, family, scratch);
 }
 
 describe('gateway definition', () => {
   it('gives a near-empty file sane defaults: no lists, no rules, standard statuses', async () => {
     const config = await compile('{}\n');
     expect(config.settings).toEqual({ statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {}, proxies: [], unparseableClient: 'deny' });
-    expect(config.lists.deny.v4.length + config.lists.allow.v4.length + config.lists.trustedProxies.v4.length).toBe(0);
+    expect(rangeCount(config.lists.deny) + rangeCount(config.lists.allow) + rangeCount(config.lists.trustedProxies)).toBe(0);
   });
 
   it('compiles lists, list files, rules and limits', async () => {

@@ -1,7 +1,6 @@
 import type { CompileContext, ConfigPath } from '@genswap/config';
 import { newCidrBounds, parseCidr } from '../ip/cidr.js';
-import type { IpRanges } from '../ip/ip-ranges.js';
-import { mergeRangeSets } from '../ip/merge-ranges.js';
+import type { IpRanges, RangeList } from '../ip/ip-ranges.js';
 import { RangeSetBuilder } from '../ip/range-set-builder.js';
 import { TableBudget } from '../ip/table-budget.js';
 import { checkRegex, PATH_REGEX_FLAGS, TEXT_REGEX_FLAGS } from '../rules/linear-regex.js';
@@ -18,7 +17,7 @@ export { MAX_PROBLEMS_PER_LIST } from './cidr-list-compiler.js';
  * recorded with its location and compiling goes on, so one reload reports them all.
  */
 
-function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): IpRanges {
+function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): RangeList {
   const builder = new RangeSetBuilder();
   const bounds = newCidrBounds();
   cidrs.forEach((text, i) => {
@@ -29,9 +28,11 @@ function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly
       ctx.problemAt([...cidrsPath, i], overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
     }
   });
-  // Each list file is compiled (or, unchanged since the last good load, reused) on its own,
-  // then merged with the rest: a cached million-range table is not parsed or sorted again.
-  const sets: IpRanges[] = [builder.build()];
+  // Each list file is compiled (or, unchanged since the last good load, reused) on its own and
+  // kept as its own set beside the inline one: a cached million-range table is not parsed,
+  // sorted or copied again (the codec hands it to the store as a keyed part).
+  const inline = builder.build();
+  const sets: IpRanges[] = inline.v4.length + inline.v6.length > 0 ? [inline] : [];
   files.forEach((ref, i) => {
     const list = ctx.compileList(ref, [...filesPath, i], cidrListCompiler);
     if (list === undefined) return;
@@ -39,7 +40,7 @@ function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly
       ctx.problemAt([...filesPath, i], `list file ${JSON.stringify(ref)}: its first ${UNRELATED_FILE_ENTRIES} entries are not addresses or CIDR blocks; is it an address list? (nothing of it is shown)`, BAD_CIDR);
       return;
     }
-    sets.push(list.ranges);
+    if (list.ranges.v4.length + list.ranges.v6.length > 0 && !sets.includes(list.ranges)) sets.push(list.ranges);
     // One budget for all tables of the config (table-budget.ts): a file within it on its own
     // (checked at its lines by the list compiler) may still not fit beside the others.
     if (!budget.full && !budget.takeBytes(list.tableBytes)) {
@@ -50,7 +51,7 @@ function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly
       ctx.problemAt([...filesPath, i], `${ref}: ${list.badEntries - MAX_PROBLEMS_PER_LIST} more invalid entries not listed`, BAD_CIDR);
     }
   });
-  return mergeRangeSets(sets);
+  return sets;
 }
 
 function checkPattern(ctx: CompileContext, source: string | undefined, flags: number, path: ConfigPath): void {

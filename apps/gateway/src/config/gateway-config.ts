@@ -1,4 +1,4 @@
-import type { IpRanges } from '../ip/ip-ranges.js';
+import type { IpRanges, RangeList } from '../ip/ip-ranges.js';
 import type { ForwardingHeader } from '../request/forwarding-headers.js';
 
 /**
@@ -16,8 +16,9 @@ export interface GatewayConfig {
 }
 
 export interface GatewayLists {
-  readonly allow: IpRanges;
-  readonly deny: IpRanges;
+  /** The inline entries' set (when there are any) and each list file's own, searched in turn. */
+  readonly allow: RangeList;
+  readonly deny: RangeList;
   /** Every trusted proxy's addresses (the union): hops of X-Forwarded-For that are skipped. */
   readonly trustedProxies: IpRanges;
 }

@@ -12,7 +12,19 @@
 export interface IpRanges {
   readonly v4: Uint32Array;
   readonly v6: Uint32Array;
+  /**
+   * Set on a list file's compiled tables: their content's identity (the compiler's name and the
+   * file's SHA-256). The codec encodes keyed tables as parts a slot can keep (codec/layout.ts).
+   */
+  readonly key?: string;
 }
+
+/**
+ * A list's ranges as one or more sets, searched in turn: the config's inline entries and each
+ * list file's own tables. Files are not merged into one copy, so an unchanged file's table is
+ * reused as it was compiled, from the list cache to the slot, without being copied again.
+ */
+export type RangeList = readonly IpRanges[];
 
 export const V4_WORDS = 2;
 export const V6_WORDS = 8;
@@ -21,8 +33,14 @@ export function emptyRanges(): IpRanges {
   return { v4: new Uint32Array(0), v6: new Uint32Array(0) };
 }
 
-export function rangeCount(ranges: IpRanges): number {
-  return ranges.v4.length / V4_WORDS + ranges.v6.length / V6_WORDS;
+export function rangeCount(ranges: IpRanges | RangeList): number {
+  if (!Array.isArray(ranges)) {
+    const one = ranges as IpRanges;
+    return one.v4.length / V4_WORDS + one.v6.length / V6_WORDS;
+  }
+  let n = 0;
+  for (const set of ranges as RangeList) n += set.v4.length / V4_WORDS + set.v6.length / V6_WORDS;
+  return n;
 }
 
 /**
@@ -72,5 +90,11 @@ export function findV6(table: Uint32Array, w0: number, w1: number, w2: number, w
 export function containsAddress(ranges: IpRanges, family: number, address: Uint32Array): boolean {
   if (family === 4) return findV4(ranges.v4, address[0]!) >= 0;
   if (family === 6) return findV6(ranges.v6, address[0]!, address[1]!, address[2]!, address[3]!) >= 0;
+  return false;
+}
+
+/** True when `address` lies in any set of `list` (see containsAddress). */
+export function listContains(list: RangeList, family: number, address: Uint32Array): boolean {
+  for (let i = 0; i < list.length; i++) if (containsAddress(list[i]!, family, address)) return true;
   return false;
 }
