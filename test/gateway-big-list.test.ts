@@ -21,7 +21,7 @@ it('a worker reads a 1,000,000-entry deny list in place: its heap does not grow 
 
   const config: GatewayConfig = {
     settings: { statuses: { allow: 200, deny: 403, limited: 429 }, rules: [], limits: {} },
-    lists: { allow: { v4: new Uint32Array(0), v6: new Uint32Array(0) }, deny, trustedProxies: { v4: new Uint32Array(0), v6: new Uint32Array(0) } },
+    lists: { allow: [], deny: [deny], trustedProxies: { v4: new Uint32Array(0), v6: new Uint32Array(0) } },
   };
   const store = createStore<GatewayConfig>({ codec: gatewayCodec, slots: 3 });
   try {
@@ -29,7 +29,7 @@ it('a worker reads a 1,000,000-entry deny list in place: its heap does not grow 
     // compiled (and on its heap) before the measured switch to the million-entry generation.
     const small = new RangeSetBuilder();
     for (let i = 0; i < 1000; i++) small.addV4(0x0a00_0000 + 4 * i, 0x0a00_0000 + 4 * i);
-    await store.publish({ ...config, lists: { ...config.lists, deny: small.build() } });
+    await store.publish({ ...config, lists: { ...config.lists, deny: [small.build()] } });
     const members = [0, 1, 2, 499_999, 999_998, 999_999].map((i) => formatIPv4(base + 4 * i));
     const strangers = [base - 1, base + 1, base + 3, base + 4 * ENTRIES, base + 4 * 500_000 + 2].map(formatIPv4);
     const worker = new Worker(new URL('../apps/gateway/test-fixtures/big-list-reader.mjs', import.meta.url), {

@@ -71,7 +71,14 @@ describe('reloads in the loader thread', () => {
     ]);
     expect((await echo(supervisor)).generation).toBe(1);
     dir.write(3);
-    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 });
+    const done = await supervisor.reload();
+    expect(done).toMatchObject({ ok: true, generation: 2 });
+    // Where the reload's time went: every phase measured, none longer than the whole.
+    const timings = done.ok ? done.timings! : undefined;
+    expect(Object.keys(timings ?? {}).sort()).toEqual(['compileMs', 'encodeMs', 'parseMs', 'publishMs', 'readMs', 'validateMs']);
+    const phases = Object.values(timings ?? {});
+    expect(phases.every((ms) => ms >= 0)).toBe(true);
+    expect(phases.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(done.durationMs + 0.01);
     expect((await echo(supervisor)).body).toMatchObject({ version: 3, words: ['alpha-3', 'beta-3'] });
   });
 

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { attachReader } from '@genswap/core';
-import { containsAddress, gatewayCodec, parseIp } from '../dist/index.js';
+import { gatewayCodec, listContains, parseIp } from '../dist/index.js';
 
 const { handle, members, strangers } = workerData;
 const reader = attachReader(handle, { codec: gatewayCodec });
@@ -25,7 +25,7 @@ function heapUsed() {
 }
 
 // Warm up on the small first generation, so the measured switch costs only data, not code.
-reader.withLease((config) => containsAddress(config.lists.deny, parseIp('10.0.0.1', new Uint32Array(4)), new Uint32Array(4)));
+reader.withLease((config) => listContains(config.lists.deny, parseIp('10.0.0.1', new Uint32Array(4)), new Uint32Array(4)));
 parentPort.postMessage('warm');
 await new Promise((resolve) => parentPort.once('message', resolve));
 
@@ -35,12 +35,12 @@ const deny = lease.value.lists.deny;
 const after = heapUsed();
 
 const scratch = new Uint32Array(4);
-const check = (list) => list.map((ip) => containsAddress(deny, parseIp(ip, scratch), scratch));
+const check = (list) => list.map((ip) => listContains(deny, parseIp(ip, scratch), scratch));
 const result = {
   generation: lease.generation,
   heapDelta: after - before,
-  tableBytes: deny.v4.byteLength + deny.v6.byteLength,
-  shared: deny.v4.buffer instanceof SharedArrayBuffer,
+  tableBytes: deny.reduce((n, set) => n + set.v4.byteLength + set.v6.byteLength, 0),
+  shared: deny.every((set) => set.v4.buffer instanceof SharedArrayBuffer),
   membersFound: check(members).filter(Boolean).length,
   strangersFound: check(strangers).filter(Boolean).length,
 };

@@ -6,7 +6,7 @@ export type { HttpServeOptions, SupervisorOptions, WatchOptions } from './option
 export type { HttpLimits } from './http/http-limits.js';
 export type { HttpStatus, HttpThreadState, HttpThreadStatus } from './http/http-threads.js';
 export type { ListenMode } from './http/listen-socket.js';
-export type { ReloadFailure, ReloadOutcome, ReloadRecord, ReloadSource, ReloadSuccess, ReloadTrigger } from './reload-record.js';
+export type { ReloadFailure, ReloadOutcome, ReloadRecord, ReloadSource, ReloadSuccess, ReloadTimings, ReloadTrigger } from './reload-record.js';
 export type { SupervisorCounters, SupervisorStatus } from './status.js';
 export type { RunOptions, SupervisorEvents, TaskResult, WorkerExitInfo } from './supervisor-events.js';
 export type { Handler, TaskContext } from './worker.js';

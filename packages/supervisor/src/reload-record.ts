@@ -30,6 +30,21 @@ export interface ReloadSuccess extends ReloadOutcomeBase {
   readonly files: readonly string[];
   /** The revision of the config source it was read from (fleet mode), when it has one. */
   readonly revision?: number;
+  /**
+   * Where durationMs went, ms: reading (config and list files, hashing included), parsing (YAML
+   * and list lines), validating, compiling and encoding, in the loader; publishing (copying
+   * into the slot) in the primary. The rest is waiting: message passing, a busy loop.
+   */
+  readonly timings?: ReloadTimings;
+}
+
+export interface ReloadTimings {
+  readonly readMs: number;
+  readonly parseMs: number;
+  readonly validateMs: number;
+  readonly compileMs: number;
+  readonly encodeMs: number;
+  readonly publishMs: number;
 }
 
 export interface ReloadFailure extends ReloadOutcomeBase {

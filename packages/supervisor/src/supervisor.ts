@@ -16,7 +16,7 @@ import type { ResolvedOptions } from './options.js';
 import { problemsOf } from './problems.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { SupervisorLogger } from './logger.js';
-import type { ReloadRecord, ReloadSource, ReloadTrigger } from './reload-record.js';
+import type { ReloadRecord, ReloadSource, ReloadTimings, ReloadTrigger } from './reload-record.js';
 import type { GenerationLabels } from './generation-labels.js';
 
 /** One reload request: why, and (from a config source) which file and revision to read. */
@@ -316,7 +316,10 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       const loaded = await this.loader.load(source.configFile);
       if (!loaded.ok) return this.recordReload(this.failure(info, loaded.problems, startedAt, performance.now() - t0));
       this.labels.set(this.store.generation + 1, source.revision); // L1: before the publish
+      const tPublish = performance.now();
       const generation = await this.store.publishEncoded(loaded.bytes);
+      const { readMs, parseMs, validateMs, compileMs, encodeMs } = loaded.timings;
+      const timings = { readMs, parseMs, validateMs, compileMs, encodeMs, publishMs: performance.now() - tPublish };
       // Only after the publish succeeded: a failure above leaves everything as it was.
       this.source = source;
       this.currentFiles = loaded.files;
@@ -328,6 +331,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
         durationMs: round(performance.now() - t0),
         files: loaded.files,
         ...(source.revision > 0 ? { revision: source.revision } : {}),
+        timings: roundTimings(timings),
         startedAt,
         requests: info.requests,
         triggers: triggersOf(info),
@@ -386,4 +390,8 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     }
     this.emit('worker-exit', { threadId, exitCode, pinsReleased, expected });
   }
+}
+
+function roundTimings(t: ReloadTimings): ReloadTimings {
+  return { readMs: round(t.readMs), parseMs: round(t.parseMs), validateMs: round(t.validateMs), compileMs: round(t.compileMs), encodeMs: round(t.encodeMs), publishMs: round(t.publishMs) };
 }

@@ -24,13 +24,6 @@ export function overBudgetMessage(what: string): string {
   return `the range tables of this config are full: at most ${MAX_TABLE_BYTES / (1024 * 1024)} MiB for all lists (${MAX_V4_RANGES.toLocaleString('en-US')} IPv4 or ${MAX_V6_RANGES.toLocaleString('en-US')} IPv6 ranges); ${what}`;
 }
 
-function shared(table: Uint32Array): Uint32Array {
-  if (table.buffer instanceof SharedArrayBuffer) return table;
-  const copy = new Uint32Array(new SharedArrayBuffer(table.byteLength));
-  copy.set(table);
-  return copy;
-}
-
 /** One list file of CIDR blocks, compiled on its own (so it can be cached on its own). */
 export interface CompiledCidrList {
   /** Sorted and merged, as RangeSetBuilder builds them. Shared with the cache: read only. */
@@ -54,7 +47,9 @@ export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
   compile(list) {
     const bytes = list.bytes;
     const length = bytes.length;
-    const builder = new RangeSetBuilder();
+    // Room for as many IPv4 ranges as the shortest lines (`1.2.3.4\n`) could hold: never grown
+    // by copying; what is never written is never resident.
+    const builder = new RangeSetBuilder({ shared: true, v4Capacity: Math.min(MAX_V4_RANGES + 1, Math.ceil(length / 8) + 1) });
     const bounds = newCidrBounds();
     // A file on its own must fit the whole budget; beside other lists, compile.ts checks the sum.
     const budget = new TableBudget();
@@ -96,9 +91,14 @@ export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
     for (let pos = 0; pos < length; line++) {
       const next = parseCidrV4Line(bytes, pos, length, bounds);
       if (next >= 0) {
+        // add(), inlined by hand for the lines that are most of any list.
         fast++;
-        add(full || builder.addV4(bounds[0]!, bounds[1]!), FAMILY_V4, line, 1);
         pos = next;
+        if (good++ === 0 && pending.length > 0) for (const [l, c, m] of pending.splice(0)) list.problemAt(l, c, m, BAD_CIDR);
+        if (!full && !(budget.take(FAMILY_V4) && builder.addV4(bounds[0]!, bounds[1]!))) {
+          full = true;
+          list.problemAt(line, 1, overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
+        }
         continue;
       }
       const newline = bytes.indexOf(10, pos);
@@ -109,10 +109,10 @@ export const cidrListCompiler: ListCompiler<CompiledCidrList> = {
     }
     for (const [l, c, m] of pending) list.problemAt(l, c, m, BAD_CIDR); // a file of only a few bad entries
     list.countEntries(fast);
-    const built = builder.build();
     // In shared memory, so the loader thread hands the table to the primary without a copy; keyed
     // by content, so the codec encodes it as a part a slot keeps (codec/layout.ts, L5).
-    const ranges: IpRanges = { v4: shared(built.v4), v6: shared(built.v6), key: `${cidrListCompiler.name}:${list.sha256}` };
+    const built = builder.build();
+    const ranges: IpRanges = { v4: built.v4, v6: built.v6, key: `${cidrListCompiler.name}:${list.sha256}` };
     return { ranges, tableBytes: budget.usedBytes, badEntries: unrelated ? 0 : bad, unrelated };
   },
 };

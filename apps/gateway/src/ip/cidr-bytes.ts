@@ -67,32 +67,33 @@ const CH_CR = 13;
  * One pass: each byte is looked at once (parseCidrV4Bytes' rules, inlined by hand).
  */
 export function parseCidrV4Line(bytes: Uint8Array, pos: number, length: number, out: Uint32Array): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
+  // Unrolled per octet (one to three digits, then a dot): a million-line list spends most of
+  // its compile here, and this shape is about twice as fast as a loop over a digit state.
   let i = pos;
+  let value = 0;
   let c = 0;
-  for (; i < length; i++) {
-    c = bytes[i]!;
-    const d = c - CH_0;
-    if (d >= 0 && d <= 9) {
-      if (digits > 0 && part === 0) return -1;
-      part = part * 10 + d;
-      if (part > 255) return -1;
-      digits++;
-    } else if (c === CH_DOT) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else break;
+  for (let octet = 0; ; octet++) {
+    if (i >= length) return -1;
+    let part = bytes[i]! - CH_0;
+    if (part < 0 || part > 9) return -1;
+    i++;
+    if (i < length && (c = bytes[i]! - CH_0) >= 0 && c <= 9) {
+      if (part === 0) return -1; // a leading zero (parseIPv4 refuses 010)
+      part = part * 10 + c;
+      i++;
+      if (i < length && (c = bytes[i]! - CH_0) >= 0 && c <= 9) {
+        part = part * 10 + c;
+        i++;
+        if (part > 255) return -1;
+      }
+    }
+    value = value * 256 + part;
+    if (octet === 3) break;
+    if (i >= length || bytes[i] !== CH_DOT) return -1; // a fourth digit lands here too
+    i++;
   }
-  if (dots !== 3 || digits === 0) return -1;
-  value = value * 256 + part;
   let prefix = 32;
-  if (i < length && c === CH_SLASH) {
+  if (i < length && bytes[i] === CH_SLASH) {
     i++;
     const d0 = i < length ? bytes[i]! - CH_0 : -1;
     if (d0 < 0 || d0 > 9) return -1;

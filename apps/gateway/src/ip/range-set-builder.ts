@@ -18,11 +18,35 @@ const RADIX_SORT_FROM = 4096;
  * tables ip-ranges.ts searches. Overlapping and adjacent ranges become one, so a list of
  * a million single addresses with neighbours shrinks, and the search has one candidate.
  */
+export interface RangeSetBuilderOptions {
+  /**
+   * Build the tables in SharedArrayBuffers (a list file's, which the loader thread hands to the
+   * primary without a copy). A shared builder sorts and merges in place: build() it once.
+   */
+  readonly shared?: boolean;
+  /**
+   * IPv4 ranges to make room for at once (say, a list file's size over its shortest line): the
+   * table then never grows by copying, and pages never written are never resident.
+   */
+  readonly v4Capacity?: number;
+}
+
 export class RangeSetBuilder {
-  private v4: Uint32Array = new Uint32Array(64);
+  private readonly shared: boolean;
+  private v4: Uint32Array;
   private v4Count = 0;
-  private v6: Uint32Array = new Uint32Array(64);
+  private v6: Uint32Array;
   private v6Count = 0;
+
+  constructor(options: RangeSetBuilderOptions = {}) {
+    this.shared = options.shared === true;
+    this.v4 = this.table(V4_WORDS * Math.min(MAX_RANGES_PER_FAMILY, Math.max(32, Math.ceil(options.v4Capacity ?? 32))));
+    this.v6 = this.table(64);
+  }
+
+  private table(words: number): Uint32Array {
+    return this.shared ? new Uint32Array(new SharedArrayBuffer(words * 4)) : new Uint32Array(words);
+  }
 
   /** Ranges added so far, before merging. */
   get size(): number {
@@ -39,7 +63,7 @@ export class RangeSetBuilder {
   addV4(first: number, last: number): boolean {
     if (this.v4Count >= MAX_RANGES_PER_FAMILY) return false;
     const at = this.v4Count * V4_WORDS;
-    if (at + V4_WORDS > this.v4.length) this.v4 = grow(this.v4);
+    if (at + V4_WORDS > this.v4.length) this.v4 = this.grow(this.v4);
     this.v4[at] = first;
     this.v4[at + 1] = last;
     this.v4Count++;
@@ -50,21 +74,27 @@ export class RangeSetBuilder {
   addV6(bounds: Uint32Array): boolean {
     if (this.v6Count >= MAX_RANGES_PER_FAMILY) return false;
     const at = this.v6Count * V6_WORDS;
-    if (at + V6_WORDS > this.v6.length) this.v6 = grow(this.v6);
+    if (at + V6_WORDS > this.v6.length) this.v6 = this.grow(this.v6);
     for (let k = 0; k < V6_WORDS; k++) this.v6[at + k] = bounds[k]!;
     this.v6Count++;
     return true;
   }
 
+  /** The sorted, merged tables (of a shared builder: in shared memory, and only once). */
   build(): IpRanges {
-    return { v4: buildV4(this.v4, this.v4Count), v6: buildV6(this.v6, this.v6Count) };
+    if (!this.shared) return { v4: buildV4(this.v4, this.v4Count), v6: buildV6(this.v6, this.v6Count) };
+    const v4 = buildV4Shared(this.v4, this.v4Count);
+    const v6 = inShared(buildV6(this.v6, this.v6Count));
+    this.v4 = this.v6 = new Uint32Array(0);
+    this.v4Count = this.v6Count = 0;
+    return { v4, v6 };
   }
-}
 
-function grow(table: Uint32Array): Uint32Array {
-  const next = new Uint32Array(table.length * 2);
-  next.set(table);
-  return next;
+  private grow(table: Uint32Array): Uint32Array {
+    const next = this.table(table.length * 2);
+    next.set(table);
+    return next;
+  }
 }
 
 /** Order of the IPv4 ranges by first address (small tables; big ones are radix-sorted). */
@@ -77,30 +107,63 @@ function orderV4(raw: Uint32Array, count: number): Uint32Array {
   return order;
 }
 
-function buildV4(raw: Uint32Array, count: number): Uint32Array {
-  if (count === 0) return new Uint32Array(0);
-  // Below this a radix sort's two 64 Ki-entry histograms cost more than sorting the keys.
-  const radix = count > RADIX_SORT_FROM;
-  const sorted = radix ? radixSortPairs(raw, count) : raw;
-  const order = radix ? undefined : orderV4(raw, count);
-  // Merged in place over the sort's scratch (written never ahead of read: m <= k); never over
-  // the builder's own table, so that build() may be called again.
-  const out = radix && sorted !== raw ? sorted : new Uint32Array(count * V4_WORDS);
-  let m = 0; // merged ranges written
+/** `table` in a SharedArrayBuffer of its own size (a copy, unless it is one already). */
+function inShared(table: Uint32Array): Uint32Array {
+  if (table.buffer instanceof SharedArrayBuffer && table.byteLength === table.buffer.byteLength) return table;
+  const copy = new Uint32Array(new SharedArrayBuffer(table.byteLength));
+  copy.set(table);
+  return copy;
+}
+
+/** Merges `count` sorted pairs of `sorted` (in `order`, when given) into `out`; returns the words written. */
+function mergeV4(sorted: Uint32Array, order: Uint32Array | undefined, count: number, out: Uint32Array): number {
+  let m = 0; // words written (never ahead of the pair read: m <= 2k, so `out` may be `sorted`)
+  // Numbers, not uint32 arithmetic: `end + 1` may be 2^32 and must not wrap.
+  let end = -2; // the last address of the range being merged (none yet)
   for (let k = 0; k < count; k++) {
     const at = order === undefined ? k * V4_WORDS : order[k]! * V4_WORDS;
     const first = sorted[at]!;
     const last = sorted[at + 1]!;
-    // Numbers, not uint32 arithmetic: `lastSoFar + 1` may be 2^32 and must not wrap.
-    if (m > 0 && first <= out[m * V4_WORDS - 1]! + 1) {
-      if (last > out[m * V4_WORDS - 1]!) out[m * V4_WORDS - 1] = last;
+    if (first <= end + 1) {
+      if (last > end) out[m - 1] = end = last;
     } else {
-      out[m * V4_WORDS] = first;
-      out[m * V4_WORDS + 1] = last;
-      m++;
+      out[m] = first;
+      out[m + 1] = end = last;
+      m += V4_WORDS;
     }
   }
-  return m * V4_WORDS === out.length ? out : out.slice(0, m * V4_WORDS);
+  return m;
+}
+
+function buildV4(raw: Uint32Array, count: number): Uint32Array {
+  if (count === 0) return new Uint32Array(0);
+  // Below this a radix sort's histograms cost more than sorting the keys.
+  const radix = count > RADIX_SORT_FROM;
+  const sorted = radix ? radixSortPairs(raw, count) : raw;
+  const order = radix ? undefined : orderV4(raw, count);
+  // Merged in place over the sort's scratch; never over the builder's own table, so that
+  // build() may be called again.
+  const out = radix && sorted !== raw ? sorted : new Uint32Array(count * V4_WORDS);
+  const m = mergeV4(sorted, order, count, out);
+  return m === out.length ? out : out.slice(0, m);
+}
+
+/**
+ * A shared builder's table: sorted with a shared scratch and merged in place over whichever of
+ * the two holds the sorted pairs, so the table returned is a view of memory already written,
+ * and only the other one is left for the collector.
+ */
+function buildV4Shared(raw: Uint32Array, count: number): Uint32Array {
+  if (count === 0) return inShared(new Uint32Array(0));
+  if (count <= RADIX_SORT_FROM) {
+    const out = new Uint32Array(new SharedArrayBuffer(count * V4_WORDS * 4));
+    const m = mergeV4(raw, orderV4(raw, count), count, out);
+    return m === out.length ? out : inShared(out.subarray(0, m));
+  }
+  const sorted = radixSortPairs(raw, count, new Uint32Array(new SharedArrayBuffer(count * V4_WORDS * 4)));
+  const m = mergeV4(sorted, undefined, count, sorted);
+  // Far fewer ranges than entries (overlaps merged): a copy of its own size, not a big view.
+  return m * 4 >= count * V4_WORDS * 3 ? sorted.subarray(0, m) : inShared(sorted.subarray(0, m));
 }
 
 function compare128(a: Uint32Array, ai: number, b: Uint32Array, bi: number): number {
