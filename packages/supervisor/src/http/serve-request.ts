@@ -65,10 +65,14 @@ export function writeAnswer(res: ServerResponse, status: number, headers: Readon
   }
   flat.push(GENERATION_HEADER, String(generation));
   if (revision > 0) flat.push(FLEET_REVISION_HEADER, String(revision));
-  flat.push(THREAD_HEADER, String(threadId), 'content-length', String(Buffer.byteLength(body)));
+  // 204 and 304 answers have no body (RFC 9110): Node sends none, so announcing one would leave a
+  // keep-alive client waiting for bytes that never come. A HEAD answer keeps its content-length.
+  const bodiless = status === 204 || status === 304;
+  flat.push(THREAD_HEADER, String(threadId));
+  if (!bodiless) flat.push('content-length', String(Buffer.byteLength(body)));
   if (close) flat.push('connection', 'close');
   res.writeHead(status, flat);
-  res.end(body);
+  res.end(bodiless ? undefined : body);
 }
 
 /** The file descriptor of a socket (Unix), or -1. Used only to answer a stalled request (H3). */

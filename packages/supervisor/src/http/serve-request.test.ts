@@ -1,0 +1,57 @@
+import { createServer, request, Agent, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeAnswer } from './serve-request.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  server = undefined;
+});
+
+/** Two requests on one keep-alive connection; resolves with each answer's status, headers and body. */
+async function twice(status: number, method = 'GET') {
+  server = createServer((_req, res) => writeAnswer(res, status, { 'x-rule': 'r' }, 'a body the handler returned\n', 7, 3, false));
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const one = () =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: string; reused: boolean }>((resolve, reject) => {
+      const req = request({ port, host: '127.0.0.1', method, agent, timeout: 2000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, reused: req.reusedSocket }));
+      });
+      req.on('timeout', () => req.destroy(new Error('no answer within 2 s')));
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    return [await one(), await one()];
+  } finally {
+    agent.destroy();
+  }
+}
+
+describe('writeAnswer', () => {
+  it('announces the body it sends, with the generation and thread headers', async () => {
+    const [a, b] = await twice(200);
+    expect(a).toMatchObject({ status: 200, body: 'a body the handler returned\n', reused: false });
+    expect(a!.headers).toMatchObject({ 'content-length': '28', 'x-genswap-generation': '7', 'x-genswap-thread': '3', 'x-rule': 'r' });
+    expect(b).toMatchObject({ status: 200, reused: true });
+  });
+
+  it.each([204, 304])('regression: a %i answer announces no body, so the keep-alive connection carries the next request', async (status) => {
+    const [a, b] = await twice(status);
+    expect(a).toMatchObject({ status, body: '', reused: false });
+    expect(a!.headers['content-length']).toBeUndefined();
+    expect(b).toMatchObject({ status, body: '', reused: true });
+  });
+
+  it('a HEAD answer keeps the content-length of the body it does not send', async () => {
+    const [a, b] = await twice(200, 'HEAD');
+    expect(a).toMatchObject({ status: 200, body: '' });
+    expect(a!.headers['content-length']).toBe('28');
+    expect(b).toMatchObject({ status: 200, reused: true });
+  });
+});
