@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ListCache } from '@genswap/config';
 import { importAppModule } from './app-module.js';
-import { loadGeneration } from './load-generation.js';
+import { loadGeneration, type LoadOutcome } from './load-generation.js';
 import type { LoadReply, LoadRequest, LoaderData } from './loader-protocol.js';
 
 /**
@@ -45,24 +45,25 @@ function collectGarbage(): void {
   collect();
 }
 
+function reply(request: LoadRequest, outcome: LoadOutcome): void {
+  if (!outcome.ok) return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
+  const { bytes } = outcome;
+  if (!(bytes instanceof Uint8Array)) {
+    // Parts: those in shared memory (a list file's cached table) cross without a copy; the rest
+    // (the header and settings, kilobytes) are copied, never transferred, since a codec may hand
+    // out a buffer it keeps.
+    return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
+  }
+  // Transferred, not copied, when the codec handed over a whole plain buffer.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const sent = whole ? bytes : bytes.slice();
+  port.postMessage({ ...outcome, bytes: sent, id: request.id } satisfies LoadReply, [sent.buffer as ArrayBuffer]);
+}
+
 port.on('message', (request: LoadRequest) => {
-  let lastParseMs = 0;
   void loadGeneration(request.configFile, app, loadOptions).then((outcome) => {
-    if (!outcome.ok) return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
-    lastParseMs = outcome.timings.parseMs;
-    const { bytes } = outcome;
-    if (!(bytes instanceof Uint8Array)) {
-      // Parts: those in shared memory (a list file's cached table) cross without a copy; the
-      // rest (the header and settings, kilobytes) are copied, never transferred, since a codec
-      // may hand out a buffer it keeps.
-      return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
-    }
-    // Transferred, not copied, when the codec handed over a whole plain buffer.
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-    const sent = whole ? bytes : bytes.slice();
-    port.postMessage({ ...outcome, bytes: sent, id: request.id } satisfies LoadReply, [sent.buffer as ArrayBuffer]);
-  }).then(() => {
-    // (after the reply: the publish need not wait for it)
-    if (lastParseMs >= COLLECT_AFTER_PARSE_MS) collectGarbage();
+    reply(request, outcome);
+    // After the reply: the publish does not wait for the collection.
+    if (outcome.ok && outcome.timings.parseMs >= COLLECT_AFTER_PARSE_MS) collectGarbage();
   });
 });

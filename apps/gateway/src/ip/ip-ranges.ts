@@ -34,12 +34,8 @@ export function emptyRanges(): IpRanges {
 }
 
 export function rangeCount(ranges: IpRanges | RangeList): number {
-  if (!Array.isArray(ranges)) {
-    const one = ranges as IpRanges;
-    return one.v4.length / V4_WORDS + one.v6.length / V6_WORDS;
-  }
   let n = 0;
-  for (const set of ranges as RangeList) n += set.v4.length / V4_WORDS + set.v6.length / V6_WORDS;
+  for (const set of Array.isArray(ranges) ? (ranges as RangeList) : [ranges as IpRanges]) n += set.v4.length / V4_WORDS + set.v6.length / V6_WORDS;
   return n;
 }
 
