@@ -18,6 +18,7 @@ import type { HttpResult, HttpTask } from '@genswap/supervisor';
 import { Piscina } from 'piscina';
 import { DrainingPool } from '../support/draining-pool.js';
 import { listenLoopback, type ReloadDone, startReloadAdmin } from './reload-admin.js';
+import { taskOf } from './verdict-http.js';
 import type { RestartAnswer, RestartWorkerData } from '../workers/restart-gateway-worker.js';
 
 const args = process.argv.slice(2);
@@ -65,15 +66,6 @@ async function reloadTimed(): Promise<ReloadDone> {
   const t0 = performance.now();
   const gen = await reload();
   return { generation: gen, durationMs: performance.now() - t0 };
-}
-
-function taskOf(req: IncomingMessage): HttpTask {
-  const headers: Record<string, string | undefined> = {};
-  for (const name of Object.keys(req.headers)) {
-    const value = req.headers[name];
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return { method: req.method ?? 'GET', url: req.url ?? '/', headers, remoteAddress: req.socket.remoteAddress ?? '' };
 }
 
 function respond(res: ServerResponse, status: number, gen: number, headers: Readonly<Record<string, string>>, body: string): void {

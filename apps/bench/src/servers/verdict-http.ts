@@ -16,7 +16,8 @@ export interface ServedConfig {
   readonly generation: number;
 }
 
-function taskOf(req: IncomingMessage): HttpTask {
+/** The HttpTask of a request, as genswap's front end builds it (shared by the bench's own servers). */
+export function taskOf(req: IncomingMessage): HttpTask {
   const headers: Record<string, string | undefined> = {};
   for (const name of Object.keys(req.headers)) {
     const value = req.headers[name];
