@@ -15,9 +15,9 @@ import type { ResolvedHttpLimits } from './http-limits.js';
 import type { ListenSpec } from './listen-socket.js';
 import { IdleWaiters } from '../idle-waiters.js';
 import { listen } from '../listen.js';
-import { RequestGate } from './request-gate.js';
+import { type GateConnection, RequestGate } from './request-gate.js';
 import { GenerationLabels } from '../generation-labels.js';
-import { isHttpResult, socketFd, taskOf, writeAnswer } from './serve-request.js';
+import { isHttpResult, taskOf, writeAnswer } from './serve-request.js';
 import { SeatRow, STATE_DRAINING, STATE_SERVING } from './thread-board.js';
 import type { ThreadMessage, PrimaryMessage } from './thread-messages.js';
 
@@ -107,31 +107,34 @@ function refuse(res: ServerResponse, status: number, why: string, generation: nu
 
 function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
   const state = data.state;
-  const fail = (res: ServerResponse, err: unknown, generation: number, req: IncomingMessage): void => {
+  /** Each answer is written, then its request leaves the gate (request-gate.ts). */
+  const fail = (req: IncomingMessage, res: ServerResponse, conn: GateConnection, err: unknown, generation: number): void => {
     failed++;
     log('error', { err: errorFields(err), method: req.method, url: req.url, generation, threadId }, 'request failed');
     writeAnswer(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'handler failed\n', generation, threadId, draining, labels.revisionOf(generation));
+    gate.leave(conn, req.socket);
   };
-  const answer = (res: ServerResponse, result: unknown, generation: number, req: IncomingMessage): void => {
+  const answer = (req: IncomingMessage, res: ServerResponse, conn: GateConnection, result: unknown, generation: number): void => {
     if (!isHttpResult(result)) {
-      fail(res, new Error('handler returned no valid HttpResult { status, headers?, body? }'), generation, req);
+      fail(req, res, conn, new Error('handler returned no valid HttpResult { status, headers?, body? }'), generation);
       return;
     }
     writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining, labels.revisionOf(generation));
+    gate.leave(conn, req.socket);
   };
 
   /** acquire -> handler -> release, all in this thread; the answer goes out after the release. */
-  const handle = (req: IncomingMessage, res: ServerResponse, task: HttpTask): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, task: HttpTask, conn: GateConnection): void => {
     const lease = reader.acquire();
     const generation = lease.generation;
-    const odd = row.enterHandler(socketFd(req.socket)); // H2
+    const odd = row.enterHandler(conn.fd); // H2
     let out: unknown;
     try {
       out = def.handler(task, lease.value, { generation, threadId, state });
     } catch (err) {
       if (!row.leaveHandler(odd)) freezeUntilTerminated(); // H3
       lease.release();
-      fail(res, err, generation, req);
+      fail(req, res, conn, err, generation);
       return;
     }
     if (!row.leaveHandler(odd)) freezeUntilTerminated(); // H3
@@ -139,17 +142,17 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
       (out as PromiseLike<unknown>).then(
         (result) => {
           lease.release();
-          answer(res, result, generation, req);
+          answer(req, res, conn, result, generation);
         },
         (err: unknown) => {
           lease.release();
-          fail(res, err, generation, req);
+          fail(req, res, conn, err, generation);
         },
       );
       return;
     }
     lease.release();
-    answer(res, out, generation, req);
+    answer(req, res, conn, out, generation);
   };
 
   return function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -178,10 +181,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
       });
     }
     req.resume(); // the verdict reads no body: drain it so the connection can be reused
-    gate.enter(socket, (release) => {
-      res.once('close', release);
-      handle(req, res, task);
-    });
+    gate.enter(socket, (conn) => handle(req, res, task, conn));
   };
 }
 

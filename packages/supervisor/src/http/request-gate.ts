@@ -1,13 +1,17 @@
 import type { Socket } from 'node:net';
+import { socketFd } from './serve-request.js';
 
-interface Connection {
+/** One connection's place in the gate: handed to the request that starts, and back to leave() when it is answered. */
+export interface GateConnection {
   /** Requests started and not yet answered. */
   active: number;
   /** Requests parsed but not started: the connection already has `max` running. */
-  readonly backlog: ((release: () => void) => void)[];
-  readonly releases: Set<() => void>;
+  readonly backlog: ((conn: GateConnection) => void)[];
   pausedByGate: boolean;
+  /** Closed (by the peer, or cut off here): nothing of it counts any more. */
   closed: boolean;
+  /** The socket's descriptor, read once (-1 when it has none): where the watchdog's 503 goes (H2). */
+  readonly fd: number;
 }
 
 /**
@@ -19,9 +23,15 @@ interface Connection {
  * parks more than `maxParked` is a client sending far ahead of what it reads: it is closed, which
  * is what bounds the memory one connection can hold (its parsed requests). A connection that
  * closes releases what it still had running and drops what it had parked.
+ *
+ * A request counts from its start until its answer is handed to Node (leave()), not until the
+ * answer has left: answers that a client does not read pile up in its socket's buffer, and Node
+ * stops reading from a connection whose buffered answers pass the socket's high-water mark, so
+ * those are bounded there. The gate's own bound is on handlers still working (async ones).
+ * Per request it costs two counter steps: no listener, no closure, no set.
  */
 export class RequestGate {
-  private readonly connections = new WeakMap<Socket, Connection>();
+  private readonly connections = new WeakMap<Socket, GateConnection>();
   private running = 0;
 
   constructor(
@@ -31,27 +41,30 @@ export class RequestGate {
     private readonly onCutOff: () => void,
   ) {}
 
-  /** Requests started on this thread and not yet answered. */
   get inFlight(): number {
     return this.running;
   }
 
-  /** Runs `start(release)` now, or once the connection has room; `release` must be called when the answer is done. */
-  enter(socket: Socket, start: (release: () => void) => void): void {
+  /**
+   * Starts the request now (calls `start` before returning) or parks it until one of its
+   * connection's running requests is answered; a connection already closed starts nothing.
+   * Every started request must be answered with exactly one leave(conn).
+   */
+  enter(socket: Socket, start: (conn: GateConnection) => void): void {
     let conn = this.connections.get(socket);
     if (conn === undefined) {
-      const created: Connection = { active: 0, backlog: [], releases: new Set(), pausedByGate: false, closed: false };
+      const created: GateConnection = { active: 0, backlog: [], pausedByGate: false, closed: false, fd: socketFd(socket) };
       conn = created;
       this.connections.set(socket, created);
       socket.once('close', () => this.closed(created));
     }
     if (conn.closed) return;
     if (conn.active < this.maxPerConnection) {
-      this.begin(socket, conn, start);
+      this.begin(conn, start);
       return;
     }
     if (conn.backlog.length >= this.maxParked) {
-      conn.closed = true;
+      this.closed(conn);
       this.onCutOff();
       socket.destroy();
       return;
@@ -63,35 +76,32 @@ export class RequestGate {
     }
   }
 
-  private begin(socket: Socket, conn: Connection, start: (release: () => void) => void): void {
-    conn.active++;
-    this.onCount(++this.running);
-    let done = false;
-    const release = (): void => {
-      if (done) return;
-      done = true;
-      conn.releases.delete(release);
-      conn.active--;
-      this.onCount(--this.running);
-      this.next(socket, conn);
-    };
-    conn.releases.add(release);
-    start(release);
-  }
-
-  private next(socket: Socket, conn: Connection): void {
-    while (!conn.closed && conn.active < this.maxPerConnection && conn.backlog.length > 0) this.begin(socket, conn, conn.backlog.shift()!);
+  /** The request started on `conn` is answered. After the connection closed, a no-op: closing released it. */
+  leave(conn: GateConnection, socket: Socket): void {
+    if (conn.closed) return;
+    conn.active--;
+    this.onCount(--this.running);
+    while (!conn.closed && conn.active < this.maxPerConnection && conn.backlog.length > 0) this.begin(conn, conn.backlog.shift()!);
     if (conn.pausedByGate && conn.backlog.length === 0 && !conn.closed) {
       conn.pausedByGate = false;
-      // Node pauses a socket itself while its answers back up (and resumes it on drain); leave
-      // that pause to Node.
       if ((socket as unknown as { _paused?: boolean })._paused !== true) socket.resume();
     }
   }
 
-  private closed(conn: Connection): void {
+  private begin(conn: GateConnection, start: (conn: GateConnection) => void): void {
+    conn.active++;
+    this.onCount(++this.running);
+    start(conn);
+  }
+
+  private closed(conn: GateConnection): void {
+    if (conn.closed) return;
     conn.closed = true;
     conn.backlog.length = 0; // their connection is gone: nobody is left to answer
-    for (const release of [...conn.releases]) release();
+    if (conn.active > 0) {
+      this.running -= conn.active;
+      conn.active = 0;
+      this.onCount(this.running);
+    }
   }
 }
