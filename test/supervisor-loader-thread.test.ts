@@ -3,22 +3,27 @@
  * supervisor's loader thread: the primary keeps serving tasks on the running generation while a
  * slow compile is held, and only publishes the finished bytes.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSupervisor, type Supervisor } from '@genswap/supervisor';
 import { definition } from './fixtures/serve/slow-app.mjs';
+import { definition as listApp } from './fixtures/serve/list-app.mjs';
 import { ConfigDirs, type EchoBody, httpTask } from './fixtures/serve/config-dir.js';
 import { until, WORKER } from './fixtures/serve/serve-process.js';
 
 const APP_MODULE = new URL('./fixtures/serve/slow-app.mjs', import.meta.url);
+const LIST_APP = new URL('./fixtures/serve/list-app.mjs', import.meta.url);
+const tempDirs: string[] = [];
 const dirs = new ConfigDirs();
 const supervisors: Supervisor[] = [];
 
 afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((s) => s.close({ drainTimeoutMs: 0 })));
   dirs.cleanup();
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 async function start(file: string, loaderNice?: number): Promise<Supervisor> {
@@ -95,7 +100,48 @@ describe('reloads in the loader thread', () => {
     });
   });
 
-  it('load generation 1 in the loader thread too (one load path): a bad first config is refused with its problems', async () => {
+  it('start with the first reload (generation 1 loads on the primary), stop after loaderIdleMs, and hand the list cache from thread to thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genswap-loader-idle-'));
+    tempDirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    const writeConfig = (version: number): void => writeFileSync(file, `version: ${version}\nlist: list.txt\n`);
+    const writeList = (words: string[]): void => {
+      writeFileSync(join(dir, 'list.tmp'), `${words.join('\n')}\n`);
+      renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
+    };
+    const compiles = (): number[] => readFileSync(join(dir, 'compiles.log'), 'utf8').trim().split('\n').map(Number);
+    writeList(['a']);
+    writeConfig(1);
+    const supervisor = (await createSupervisor({ configFile: file, app: { definition: listApp }, appModule: LIST_APP, worker: WORKER, threads: 1, loaderIdleMs: 150 })) as Supervisor;
+    supervisors.push(supervisor);
+    expect(compiles()).toEqual([threadId]); // generation 1: compiled on this (the primary's) thread
+    expect(supervisor.status().reloads.loaderThread).toBe(false);
+
+    // The first reload starts the thread, which has the primary's cache: the unchanged list is not compiled.
+    writeConfig(2);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 });
+    expect(compiles()).toEqual([threadId]);
+    writeList(['a', 'b']);
+    writeConfig(3);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 3 });
+    const [, first] = compiles();
+    expect(first).not.toBe(threadId); // compiled in the loader thread
+    expect(supervisor.status().reloads.loaderThread).toBe(true);
+
+    await until(() => (supervisor.status().reloads.loaderThread ? undefined : true), 'the idle loader thread to stop');
+    // A new thread, with the cache the last one sent back: the list it compiled is not compiled again.
+    writeConfig(4);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 4 });
+    expect(compiles()).toHaveLength(2);
+    writeList(['a', 'b', 'c']);
+    writeConfig(5);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 5 });
+    const ids = compiles();
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3); // primary, first loader thread, its successor
+  });
+
+  it('load generation 1 through the same loadGeneration (one load path): a bad first config is refused with its problems', async () => {
     const dir = dirs.make(1);
     dir.writeBad();
     await expect(createSupervisor({ configFile: dir.file, app: { definition }, appModule: APP_MODULE, worker: WORKER, threads: 1 })).rejects.toMatchObject({

@@ -7,5 +7,5 @@ export { formatPath, formatProblem } from './problems.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';
 export { ListCache } from './list-cache.js';
-export type { CachedList } from './list-cache.js';
+export type { CachedList, ListCacheEntries } from './list-cache.js';
 export { excerpt, MAX_EXCERPT_CHARS } from './list-file.js';

@@ -43,6 +43,29 @@ describe('list cache', () => {
   const config = path.join(dir, 'app.yaml');
   const list = path.join(dir, 'words.txt');
 
+  it('goes on in another cache made from its entries (cloned, as between threads); a commit that changed an entry moves version', async () => {
+    const { definition, compiles } = setup();
+    const listCache = new ListCache();
+    writeFileSync(list, 'alpha\n');
+    writeFileSync(config, 'words: words.txt\nnote: one\n');
+    await loadConfig(config, definition, { listCache });
+    expect(listCache.version).toBe(1);
+    writeFileSync(config, 'words: words.txt\nnote: two\n');
+    await loadConfig(config, definition, { listCache });
+    const version = listCache.version;
+    const next = new ListCache({ entries: structuredClone(listCache.entries()) });
+    expect(next.size).toBe(1);
+    writeFileSync(config, 'words: words.txt\nnote: three\n');
+    const third = await loadConfig(config, definition, { listCache: next });
+    expect(compiles).toEqual([list]);
+    expect(third.listsReused).toBe(1);
+    expect(third.value.words).toEqual(['alpha']);
+    writeFileSync(list, 'alpha\ngamma\n');
+    await loadConfig(config, definition, { listCache });
+    expect(listCache.version).toBe(version + 1);
+    expect(compiles).toEqual([list, list]);
+  });
+
   it('cache hit on unchanged content: a changed config beside an unchanged list does not compile the list again', async () => {
     const { definition, compiles } = setup();
     const listCache = new ListCache();

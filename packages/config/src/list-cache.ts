@@ -51,8 +51,17 @@ export interface CachedList {
   readonly value: unknown;
 }
 
+/**
+ * What a cache holds, as [key, entry] pairs: to carry it to another thread (postMessage or
+ * workerData). Tables in shared memory (SharedArrayBuffer views, as the gateway's) cross without
+ * a copy; a compiled value that cannot be cloned (functions, class instances) cannot cross.
+ */
+export type ListCacheEntries = readonly (readonly [key: string, entry: CachedList])[];
+
 export class ListCache {
   private lists = new Map<string, CachedList>();
+  /** Counts the commits that changed what the cache holds (a reload that reused every list leaves it). */
+  version = 0;
   /** Lookups answered from the cache / compiled afresh, since the cache was made. */
   hits = 0;
   misses = 0;
@@ -60,9 +69,18 @@ export class ListCache {
   unchangedHits = 0;
   private readonly racyMarginNs: bigint;
 
-  /** `racyMarginNs`: see RACY_MARGIN_NS (tests shrink it instead of waiting a second). */
-  constructor(options: { racyMarginNs?: bigint } = {}) {
+  /**
+   * `racyMarginNs`: see RACY_MARGIN_NS (tests shrink it instead of waiting a second). `entries`:
+   * what another cache held (entries()), to go on from where it left off.
+   */
+  constructor(options: { racyMarginNs?: bigint; entries?: ListCacheEntries } = {}) {
     this.racyMarginNs = options.racyMarginNs ?? RACY_MARGIN_NS;
+    if (options.entries !== undefined) this.lists = new Map(options.entries);
+  }
+
+  /** The cache's contents, for `new ListCache({ entries })` in another thread. */
+  entries(): ListCacheEntries {
+    return [...this.lists];
   }
 
   static key(compiler: string, file: string): string {
@@ -96,6 +114,9 @@ export class ListCache {
 
   /** After a successful load: the lists it used become the cache's whole contents. */
   commit(used: ReadonlyMap<string, CachedList>): void {
+    let changed = used.size !== this.lists.size;
+    for (const [key, entry] of used) if (this.lists.get(key) !== entry) changed = true;
+    if (changed) this.version++;
     this.lists = new Map(used);
   }
 

@@ -1,8 +1,9 @@
 import { createStore } from '@genswap/core';
-import { ConfigError } from '@genswap/config';
+import { ConfigError, ListCache, type LoadOptions } from '@genswap/config';
 import { importAppModule } from './app-module.js';
 import { roundMs as round } from './duration.js';
-import { type GenerationLoader, inlineLoader } from './load-generation.js';
+import { COLLECT_AFTER_PARSE_MS, collectGarbage } from './collect-garbage.js';
+import { type GenerationLoader, inlineLoader, loadGeneration } from './load-generation.js';
 import { LoaderThread } from './loader-thread.js';
 import { type ResolvedOptions, type SupervisorOptions, invalidOption, resolveOptions } from './options.js';
 import { handleSignals } from './signals.js';
@@ -21,7 +22,9 @@ async function checkSameApp<C, State>(opts: ResolvedOptions<C, State>, appModule
 /**
  * Loads and validates the config (rejecting with the ConfigError and its located problems if
  * it is bad), publishes it as generation 1, starts the pool and checks one worker can load
- * the worker module. Generation 1 goes through the same loader as every reload. Rejects with
+ * the worker module. Generation 1 goes through the same loadGeneration as every reload, on the
+ * primary's thread (nothing serves yet, so nothing waits for it); its list cache goes to the
+ * loader thread, which starts with the first reload. Rejects with
  * GENSWAP_SUPERVISOR_INVALID_OPTION for bad options, GENSWAP_SUPERVISOR_MODULE for a module
  * that cannot be resolved.
  */
@@ -29,17 +32,18 @@ export async function createSupervisor<C, State = unknown>(options: SupervisorOp
   const opts = resolveOptions(options);
   const log = opts.logger.child({ component: 'supervisor' });
   const t0 = performance.now();
-  let loader: GenerationLoader;
-  if (opts.appModuleUrl === undefined) {
-    loader = inlineLoader(opts.app, opts.load);
-  } else {
-    await checkSameApp(opts, opts.appModuleUrl);
-    loader = new LoaderThread({ moduleUrl: opts.appModuleUrl, load: opts.load, nice: opts.loaderNice });
-  }
+  if (opts.appModuleUrl !== undefined) await checkSameApp(opts, opts.appModuleUrl);
+  const load: LoadOptions = { listCache: new ListCache(), ...opts.load };
+  const loaded = await loadGeneration(opts.configFile, opts.app, load);
+  if (!loaded.ok) throw new ConfigError(opts.configFile, loaded.problems);
+  // A big list's scratch memory is not left to an idle collector (collect-garbage.ts).
+  if (loaded.timings.parseMs >= COLLECT_AFTER_PARSE_MS) collectGarbage();
+  const loader: GenerationLoader =
+    opts.appModuleUrl === undefined
+      ? inlineLoader(opts.app, load)
+      : new LoaderThread({ moduleUrl: opts.appModuleUrl, load: opts.load, nice: opts.loaderNice }, { idleMs: opts.loaderIdleMs, ...(load.listCache !== undefined ? { cache: load.listCache } : {}) });
   let supervisor: Supervisor<C, State>;
   try {
-    const loaded = await loader.load(opts.configFile);
-    if (!loaded.ok) throw new ConfigError(opts.configFile, loaded.problems);
     const store = createStore<C>({
       maxReaders: Math.max(64, opts.threads * 2),
       ...opts.store,

@@ -1,4 +1,4 @@
-import { type ConfigProblem, ListCache, type LoadOptions, type LoadTimings, loadConfig } from '@genswap/config';
+import { type ConfigProblem, type LoadOptions, type LoadTimings, loadConfig } from '@genswap/config';
 import { type Codec, CoreError, type Encoded, jsonCodec } from '@genswap/core';
 import type { AppModule } from './app-contract.js';
 import { problemsOf } from './problems.js';
@@ -22,8 +22,9 @@ export type LoadOutcome = LoadedGeneration | LoadFailed;
 
 /**
  * Phase 1 of every generation, the first one and every reload alike: load the config file
- * and encode it. Runs in the loader thread (loader-worker.ts) when the supervisor knows the app
- * module, else on the primary's thread; either way the primary only publishes the bytes.
+ * and encode it. Generation 1 runs on the primary's thread (before anything serves); reloads
+ * run in the loader thread (loader-worker.ts) when the supervisor knows the app module, else on
+ * the primary's thread too. The primary only publishes the bytes.
  * Never rejects: a failure comes back as its problems, with the originating code and fix.
  */
 export async function loadGeneration(configFile: string, app: AppModule | Promise<AppModule>, load: LoadOptions | undefined): Promise<LoadOutcome> {
@@ -48,11 +49,15 @@ export interface GenerationLoader {
   /** Loads `configFile`: the supervisor's current source, or the one a reload names (reload({ from })). */
   load(configFile: string): Promise<LoadOutcome>;
   close(): Promise<void>;
+  /** A loader with a thread of its own: whether it is running now. */
+  readonly started?: boolean;
 }
 
-/** Loads on the calling thread: for a supervisor given no appModule to import in a loader thread. */
-export function inlineLoader(app: AppModule, load: LoadOptions | undefined): GenerationLoader {
-  // Like the loader thread's: unchanged list files are not compiled again (list-cache.ts in @genswap/config).
-  const options: LoadOptions = { listCache: new ListCache(), ...load };
-  return { load: (configFile) => loadGeneration(configFile, app, options), close: async () => {} };
+/**
+ * Loads on the calling thread: for a supervisor given no appModule to import in a loader thread.
+ * `load` carries the list cache generation 1 was loaded with: unchanged list files are not
+ * compiled again (list-cache.ts in @genswap/config).
+ */
+export function inlineLoader(app: AppModule, load: LoadOptions): GenerationLoader {
+  return { load: (configFile) => loadGeneration(configFile, app, load), close: async () => {} };
 }

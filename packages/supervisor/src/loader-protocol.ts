@@ -1,4 +1,4 @@
-import type { LoadOptions } from '@genswap/config';
+import type { ListCacheEntries, LoadOptions } from '@genswap/config';
 import type { LoadOutcome } from './load-generation.js';
 
 /** What the loader thread is started with (workerData). */
@@ -8,6 +8,8 @@ export interface LoaderData {
   readonly load: LoadOptions | undefined;
   /** Nice steps below the thread that starts it (Linux only). */
   readonly nice: number;
+  /** The list cache the thread goes on from (the primary's, or the one a retired thread left). */
+  readonly cache?: ListCacheEntries;
 }
 
 export interface LoadRequest {
@@ -15,4 +17,5 @@ export interface LoadRequest {
   readonly configFile: string;
 }
 
-export type LoadReply = LoadOutcome & { readonly id: number };
+/** `cache`: the thread's list cache, sent after a load that changed it (the next thread starts from it). */
+export type LoadReply = LoadOutcome & { readonly id: number; readonly cache?: ListCacheEntries };

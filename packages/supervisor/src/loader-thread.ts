@@ -1,73 +1,130 @@
 import { Worker } from 'node:worker_threads';
+import type { ListCache, ListCacheEntries } from '@genswap/config';
 import { SupervisorError } from './errors.js';
 import type { GenerationLoader, LoadOutcome } from './load-generation.js';
 import type { LoaderData, LoadReply, LoadRequest } from './loader-protocol.js';
 
 const workerUrl = new URL('./loader-worker.js', import.meta.url);
 
+interface Waiter {
+  readonly resolve: (r: LoadOutcome) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** One loader thread and the loads it was asked for (a thread that exits fails only its own). */
+interface Running {
+  readonly worker: Worker;
+  readonly waiting: Map<number, Waiter>;
+}
+
 /**
  * The primary's handle on the loader thread (loader-worker.ts). `load()` resolves with what
  * loadGeneration returned in the thread: the encoded bytes, or the problems, already converted
  * there with their own codes and fixes (passed through here unchanged). It rejects only when
- * the thread itself fails or the supervisor closes. The thread is started on first use and
- * started again after it dies, so one crashed load does not stop later reloads.
+ * the thread itself fails or the supervisor closes.
+ *
+ * The thread is started by the first load, and again after it died (one crashed load does not
+ * stop later reloads) or retired: after `idleMs` without a load it is stopped, and its memory (an
+ * isolate with the app's modules, ~20 MB) is returned. What it must not lose is kept here: the
+ * list cache it sends back after each load that changed it, which the next thread starts from,
+ * so an unchanged million-entry list is not parsed again after a quiet hour either.
  */
 export class LoaderThread implements GenerationLoader {
   private readonly data: LoaderData;
-  private worker: Worker | undefined;
+  private readonly idleMs: number;
+  private running: Running | undefined;
+  private cache: ListCacheEntries | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (r: LoadOutcome) => void; reject: (e: unknown) => void }>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
-  constructor(data: LoaderData) {
+  /** `cache`: the list cache of the load that made generation 1 (on the primary), for the first thread. */
+  constructor(data: LoaderData, options: { readonly idleMs: number; readonly cache?: ListCache }) {
     this.data = data;
+    this.idleMs = options.idleMs;
+    this.cache = options.cache?.entries();
   }
 
-  /** Starts the thread (and its import of the app module) ahead of the first reload. */
-  warm(): void {
-    if (this.worker === undefined) this.start();
+  /** Whether a loader thread is running now (it starts with a load and retires when idle). */
+  get started(): boolean {
+    return this.running !== undefined;
   }
 
   load(configFile: string): Promise<LoadOutcome> {
-    const worker = this.worker ?? this.start();
+    if (this.closed) return Promise.reject(new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', 'the supervisor closed; no config load runs'));
+    this.stopIdleTimer();
+    const running = this.running ?? this.start();
     const id = this.nextId++;
     return new Promise<LoadOutcome>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, configFile } satisfies LoadRequest);
+      running.waiting.set(id, { resolve, reject });
+      running.worker.postMessage({ id, configFile } satisfies LoadRequest);
     });
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.failAll(new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', 'the supervisor closed while a config load was running'));
-    await worker?.terminate();
+    this.closed = true;
+    this.stopIdleTimer();
+    const running = this.running;
+    this.running = undefined;
+    if (running === undefined) return;
+    fail(running, new SupervisorError('GENSWAP_SUPERVISOR_CLOSED', 'the supervisor closed while a config load was running'));
+    await running.worker.terminate();
   }
 
-  private start(): Worker {
+  private start(): Running {
     // A young generation of its own size (as the workers'): the loader's garbage is short-lived.
-    const worker = new Worker(workerUrl, { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const options = { resourceLimits: { maxYoungGenerationSizeMb: 8 } };
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl, { ...options, workerData: { ...this.data, cache: this.cache } satisfies LoaderData });
+    } catch (err) {
+      if ((err as Error).name !== 'DataCloneError') throw err;
+      // A compiled list value that cannot be cloned: this thread compiles its lists afresh.
+      this.cache = undefined;
+      worker = new Worker(workerUrl, { ...options, workerData: this.data });
+    }
     worker.unref(); // never what keeps the process alive
-    worker.on('message', (reply: LoadReply) => this.settle(reply));
+    const running: Running = { worker, waiting: new Map() };
+    worker.on('message', (reply: LoadReply) => this.settle(running, reply));
     worker.on('error', (err) => {
-      this.failAll(new SupervisorError('GENSWAP_RELOAD_FAILED', `the config loader thread failed: ${err.message}`, { cause: err }));
+      fail(running, new SupervisorError('GENSWAP_RELOAD_FAILED', `the config loader thread failed: ${err.message}`, { cause: err }));
     });
     worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
-      this.failAll(new SupervisorError('GENSWAP_RELOAD_FAILED', `the config loader thread exited (code ${code}) during a load`));
+      if (this.running === running) this.running = undefined;
+      fail(running, new SupervisorError('GENSWAP_RELOAD_FAILED', `the config loader thread exited (code ${code}) during a load`));
     });
-    this.worker = worker;
-    return worker;
+    this.running = running;
+    return running;
   }
 
-  private settle(reply: LoadReply): void {
-    const waiter = this.waiting.get(reply.id);
+  private settle(running: Running, reply: LoadReply): void {
+    if (reply.cache !== undefined) this.cache = reply.cache;
+    const waiter = running.waiting.get(reply.id);
     if (waiter === undefined) return;
-    this.waiting.delete(reply.id);
+    running.waiting.delete(reply.id);
     waiter.resolve(reply);
+    if (running.waiting.size === 0 && this.running === running) this.startIdleTimer(running);
   }
 
-  private failAll(err: unknown): void {
-    for (const waiter of this.waiting.values()) waiter.reject(err);
-    this.waiting.clear();
+  private startIdleTimer(running: Running): void {
+    this.stopIdleTimer();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      // Only a thread with no load in flight retires; the next load starts a new one.
+      if (this.running !== running || running.waiting.size > 0) return;
+      this.running = undefined;
+      void running.worker.terminate();
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
+
+  private stopIdleTimer(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}
+
+function fail(running: Running, err: unknown): void {
+  for (const waiter of running.waiting.values()) waiter.reject(err);
+  running.waiting.clear();
 }

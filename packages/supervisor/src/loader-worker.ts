@@ -1,19 +1,19 @@
 import { getPriority, setPriority } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ListCache } from '@genswap/config';
+import { ListCache, type ListCacheEntries } from '@genswap/config';
 import { importAppModule } from './app-module.js';
+import { COLLECT_AFTER_PARSE_MS, collectGarbage } from './collect-garbage.js';
 import { loadGeneration, type LoadOutcome } from './load-generation.js';
 import type { LoadReply, LoadRequest, LoaderData } from './loader-protocol.js';
 
 /**
- * The loader thread: runs loadGeneration (read, parse, validate, compile, encode) for the first
- * generation and every reload, so that the primary's event loop (which also serves HTTP in
- * `genswap serve`) only copies the finished bytes into a slot. A million-entry list costs this
- * thread ~250 ms, not the primary. It runs at a lower priority (loaderNice) and reads with
- * blocking calls: it has nothing else to do while a read is under way, and thread-pool round
- * trips cost more than the read.
+ * The loader thread: runs loadGeneration (read, parse, validate, compile, encode) for reloads,
+ * so that the primary's event loop only copies the finished bytes into a slot. A million-entry
+ * list costs this thread ~150 ms, not the primary. It runs at a lower priority (loaderNice) and
+ * reads with blocking calls: it has nothing else to do while a read is under way, and
+ * thread-pool round trips cost more than the read. The primary starts it on the first reload and
+ * stops it when it has been idle a while (loader-thread.ts); its list cache goes back to the
+ * primary after each load that changed it, so the next thread starts where this one stopped.
  */
 const data = workerData as LoaderData;
 const port = parentPort!;
@@ -24,40 +24,43 @@ if (process.platform === 'linux' && data.nice > 0) setPriority(0, Math.min(19, g
 // The same resolver as the primary's; a module that cannot be imported fails each load with its code.
 const app = importAppModule(data.moduleUrl).then(({ app }) => app);
 app.catch(() => {}); // reported by each load, not as an unhandled rejection
-// The thread's list cache: a list file whose bytes did not change since the last good load is
-// not compiled again (see list-cache.ts in @genswap/config).
-const loadOptions = { ...data.load, blockingRead: true, listCache: new ListCache() };
-
-/**
- * A load that parsed a big list leaves its scratch tables (tens of MB, a million-entry list's
- * builder and sort buffers) for the collector, which in this mostly idle thread may not come for
- * a long time: that memory would stay resident. After such a load the thread collects at once
- * (a few ms, here, off every request's path). `gc` is fetched from a fresh context with the flag
- * set at run time, since a worker cannot be given --expose-gc.
- */
-const COLLECT_AFTER_PARSE_MS = 20;
-let collect: (() => void) | undefined;
-function collectGarbage(): void {
-  if (collect === undefined) {
-    setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as () => void;
-  }
-  collect();
-}
+// A list file whose bytes did not change since the last good load is not compiled again (see
+// list-cache.ts in @genswap/config).
+const listCache = new ListCache(data.cache === undefined ? {} : { entries: data.cache });
+const loadOptions = { ...data.load, blockingRead: true, listCache };
+let sentVersion = listCache.version;
 
 function reply(request: LoadRequest, outcome: LoadOutcome): void {
   if (!outcome.ok) return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
+  let cache: ListCacheEntries | undefined;
+  if (listCache.version !== sentVersion) {
+    sentVersion = listCache.version;
+    cache = listCache.entries();
+  }
   const { bytes } = outcome;
   if (!(bytes instanceof Uint8Array)) {
     // Parts: those in shared memory (a list file's cached table) cross without a copy; the rest
     // (the header and settings, kilobytes) are copied, never transferred, since a codec may hand
     // out a buffer it keeps.
-    return port.postMessage({ ...outcome, id: request.id } satisfies LoadReply);
+    return post({ ...outcome, id: request.id }, cache, []);
   }
   // Transferred, not copied, when the codec handed over a whole plain buffer.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
   const sent = whole ? bytes : bytes.slice();
-  port.postMessage({ ...outcome, bytes: sent, id: request.id } satisfies LoadReply, [sent.buffer as ArrayBuffer]);
+  post({ ...outcome, bytes: sent, id: request.id }, cache, [sent.buffer as ArrayBuffer]);
+}
+
+/** A cache whose compiled values cannot be cloned stays here: the reply goes without it (a later thread compiles afresh). */
+function post(message: LoadReply, cache: ListCacheEntries | undefined, transfer: ArrayBuffer[]): void {
+  if (cache !== undefined) {
+    try {
+      port.postMessage({ ...message, cache } satisfies LoadReply, transfer);
+      return;
+    } catch {
+      // DataCloneError: nothing was sent (and nothing transferred); send it without the cache
+    }
+  }
+  port.postMessage(message, transfer);
 }
 
 port.on('message', (request: LoadRequest) => {

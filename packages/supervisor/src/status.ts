@@ -45,6 +45,11 @@ export interface SupervisorStatus {
     readonly inProgress: boolean;
     /** A reload is queued behind the running one (requests coalesce into it). */
     readonly queued: boolean;
+    /**
+     * Whether the loader thread is running: it starts with a reload and stops after loaderIdleMs
+     * without one (false, too, for a supervisor that loads on its own thread).
+     */
+    readonly loaderThread: boolean;
     /** Oldest first, at most historySize entries. */
     readonly history: readonly ReloadRecord[];
   };

@@ -87,7 +87,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.currentFiles = files;
     this.log = opts.logger.child({ component: 'supervisor' });
     this.history = new RingBuffer(opts.historySize);
-    this.loader = loader; // generation 1 came through it too, so the thread is warm for the first reload
+    this.loader = loader;
     this.metrics = new SupervisorMetrics(() => this.status());
     this.reloads = new CoalescingQueue(
       (info) => this.runReload(info),
@@ -229,7 +229,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       // With HTTP threads, a task is a request: the threads' in-flight requests count here.
       tasks: { inFlight: this.inFlight.count + (http?.threads.reduce((n, t) => n + t.inFlight, 0) ?? 0) },
       ...(http !== undefined ? { http } : {}),
-      reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, history: this.history.toArray() },
+      reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, loaderThread: this.loader.started === true, history: this.history.toArray() },
       counters: { ...this.counters },
     };
   }

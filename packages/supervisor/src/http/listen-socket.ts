@@ -53,10 +53,14 @@ class FdRelay {
 
   /** Sends `handle` now (synchronously, so the caller may close its copy right after) and resolves with the copy that comes back. */
   roundTripNow(child: ChildProcess, handle: RawHandle): Promise<RawHandle> {
+    // While a copy is on its way the channel keeps the process alive (otherwise an otherwise idle
+    // primary, starting up, would exit with the round trip unsettled); between trips it must not.
+    child.channel?.ref();
     const back = new Promise<RawHandle>((resolve, reject) => {
       const onExit = (): void => reject(listenFailed('the descriptor relay process exited during a round trip'));
       child.once('exit', onExit);
       child.once('message', (_message, returned) => {
+        child.channel?.unref();
         child.off('exit', onExit);
         const copy = returned as unknown as RawHandle | undefined;
         if (copy === undefined || typeof copy.fd !== 'number' || copy.fd < 0) reject(listenFailed('the descriptor relay sent no socket back'));
