@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigDir, ConfigDirs, type EchoBody } from './fixtures/serve/config-dir.js';
-import { get, killAll, runCli, startServe, until } from './fixtures/serve/serve-process.js';
+import { get, killAll, post, runCli, startServe, until } from './fixtures/serve/serve-process.js';
 
 const dirs = new ConfigDirs();
 
@@ -90,6 +90,20 @@ describe('genswap serve + reload + status (real process, real signals, real HTTP
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(`${dir.file}:1:10: version:`);
     expect(res.stderr).toContain('[GENSWAP_CONFIG_INVALID]');
+  });
+
+  it('--loader-idle: the loader thread runs from a reload until that long without one, and the next reload starts it again', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0', '--loader-idle', '200']);
+    const loaderThread = async (): Promise<boolean> => ((await (await fetch(`${serve.admin}/status`)).json()) as { reloads: { loaderThread: boolean } }).reloads.loaderThread;
+    expect(await loaderThread()).toBe(false); // generation 1 loaded on the primary
+    dir.write(2);
+    expect((await post(`${serve.admin}/reload`)).json).toMatchObject({ ok: true, generation: 2 });
+    expect(await loaderThread()).toBe(true);
+    await until(async () => ((await loaderThread()) ? undefined : true), 'the idle loader thread to stop');
+    dir.write(3);
+    expect((await post(`${serve.admin}/reload`)).json).toMatchObject({ ok: true, generation: 3 });
+    expect(await answer(`${serve.url}/`)).toMatchObject({ generation: 3, body: { version: 3 } });
   });
 
   it('--watch reloads when the file changes', async () => {

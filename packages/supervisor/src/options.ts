@@ -183,7 +183,7 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
     app: app as AppModule<C, State>,
     appModuleUrl: options.appModule === undefined ? undefined : moduleUrl(options.appModule, 'supervisor option appModule'),
     loaderNice: option('loaderNice', options.loaderNice, DEFAULT_LOADER_NICE, 0, 19),
-    loaderIdleMs: option('loaderIdleMs', options.loaderIdleMs, 30_000, 1, 2 ** 31 - 1),
+    loaderIdleMs: option('loaderIdleMs', options.loaderIdleMs, 30_000, 0, 2 ** 31 - 1),
     workerFile,
     threads: option('threads', options.threads, availableParallelism(), 1, 1024),
     drainTimeoutMs: option('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),

@@ -80,6 +80,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--request-timeout <ms>', 'time to receive a whole request (then 408)', positiveInt('--request-timeout', 3_600_000), 30_000)
     .option('--keep-alive-timeout <ms>', 'idle keep-alive connections are closed after this', positiveInt('--keep-alive-timeout', 3_600_000), 5000)
     .option('--loader-nice <n>', 'nice steps below the primary for the reload loader thread, 0-19 (Linux; reloads yield the CPU to requests)', positiveInt('--loader-nice', 19))
+    .option('--loader-idle <ms>', 'the loader thread starts with a reload and stops after this long without one (its list cache is kept)', positiveInt('--loader-idle', 2 ** 31 - 1), 30_000)
     .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
     .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
     .option('--admin-socket <path>', 'admin listener on a unix socket (mode 0600) instead of --admin')
@@ -108,6 +109,7 @@ export function serveCommand(io: CliIo): Command {
       requestTimeout: number;
       keepAliveTimeout: number;
       loaderNice?: number;
+      loaderIdle: number;
       pidFile?: string;
       admin?: { host: string; port: number };
       adminSocket?: string;
@@ -144,6 +146,7 @@ export function serveCommand(io: CliIo): Command {
           ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
           ...(opts.loaderNice !== undefined ? { loaderNice: opts.loaderNice } : {}),
+          loaderIdleMs: opts.loaderIdle,
           ...(opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {}),
           ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
           ...(opts.adminSocket !== undefined ? { adminSocket: opts.adminSocket } : {}),

@@ -36,6 +36,8 @@ export interface ServeOptions {
   readonly limits?: HttpLimits;
   /** Nice steps of the loader thread below the primary (supervisor option loaderNice). */
   readonly loaderNice?: number;
+  /** The loader thread stops after this long without a reload, ms (supervisor option loaderIdleMs). */
+  readonly loaderIdleMs?: number;
   readonly pidFile?: string;
   readonly admin?: HostPort;
   /** Admin listener on this unix socket (mode 0600) instead of `admin`. */
@@ -119,6 +121,7 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
     worker,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(options.loaderNice !== undefined ? { loaderNice: options.loaderNice } : {}),
+    ...(options.loaderIdleMs !== undefined ? { loaderIdleMs: options.loaderIdleMs } : {}),
     logger: log,
     drainTimeoutMs: options.drainTimeoutMs,
     watch: options.watch,
