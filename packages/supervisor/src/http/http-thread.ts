@@ -112,7 +112,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
     failed++;
     log('error', { err: errorFields(err), method: req.method, url: req.url, generation, threadId }, 'request failed');
     writeAnswer(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'handler failed\n', generation, threadId, draining, labels.revisionOf(generation));
-    gate.leave(conn, req.socket);
+    gate.leave(conn);
   };
   const answer = (req: IncomingMessage, res: ServerResponse, conn: GateConnection, result: unknown, generation: number): void => {
     if (!isHttpResult(result)) {
@@ -120,7 +120,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
       return;
     }
     writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining, labels.revisionOf(generation));
-    gate.leave(conn, req.socket);
+    gate.leave(conn);
   };
 
   /** acquire -> handler -> release, all in this thread; the answer goes out after the release. */

@@ -40,15 +40,15 @@ describe('RequestGate', () => {
     expect(started).toEqual([0, 1]);
     expect(gate.inFlight).toBe(2);
     expect(socket.reading).toBe(false);
-    gate.leave(conns[0]!, asSocket(socket));
+    gate.leave(conns[0]!);
     expect(started).toEqual([0, 1, 2]);
     expect(gate.inFlight).toBe(2);
-    gate.leave(conns[1]!, asSocket(socket));
-    gate.leave(conns[2]!, asSocket(socket));
+    gate.leave(conns[1]!);
+    gate.leave(conns[2]!);
     expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(socket.reading).toBe(true); // backlog empty: reading goes on
-    gate.leave(conns[3]!, asSocket(socket));
-    gate.leave(conns[4]!, asSocket(socket));
+    gate.leave(conns[3]!);
+    gate.leave(conns[4]!);
     expect(gate.inFlight).toBe(0);
     expect(counts.at(-1)).toBe(0);
   });
@@ -67,11 +67,11 @@ describe('RequestGate', () => {
         most = Math.max(most, running);
         order.push(i);
         running--;
-        gate.leave(conn, asSocket(socket)); // synchronous answer
+        gate.leave(conn); // synchronous answer
       });
     }
     running--;
-    gate.leave(first!, asSocket(socket));
+    gate.leave(first!);
     expect(order).toEqual([1, 2, 3, 4]);
     expect(most).toBe(1);
     expect(gate.inFlight).toBe(0);
@@ -102,9 +102,9 @@ describe('RequestGate', () => {
     a.emit('close');
     expect(gate.inFlight).toBe(1);
     expect(counts.at(-1)).toBe(1);
-    gate.leave(conns[0]!, asSocket(a)); // an async handler of the closed connection settles late
+    gate.leave(conns[0]!); // an async handler of the closed connection settles late
     expect(gate.inFlight).toBe(1);
-    gate.leave(conns[2]!, asSocket(b));
+    gate.leave(conns[2]!);
     expect(gate.inFlight).toBe(0);
   });
 
@@ -113,10 +113,10 @@ describe('RequestGate', () => {
     const socket = new FakeSocket();
     let first: GateConnection | undefined;
     gate.enter(asSocket(socket), (c) => (first = c));
-    gate.enter(asSocket(socket), (c) => gate.leave(c, asSocket(socket)));
+    gate.enter(asSocket(socket), (c) => gate.leave(c));
     expect(socket.reading).toBe(false);
     socket._paused = true; // Node's server: answers are piling up unread
-    gate.leave(first!, asSocket(socket));
+    gate.leave(first!);
     expect(socket.reading).toBe(false);
   });
 

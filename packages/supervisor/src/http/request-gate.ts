@@ -10,6 +10,7 @@ export interface GateConnection {
   pausedByGate: boolean;
   /** Closed (by the peer, or cut off here): nothing of it counts any more. */
   closed: boolean;
+  readonly socket: Socket;
   /** The socket's descriptor, read once (-1 when it has none): where the watchdog's 503 goes (H2). */
   readonly fd: number;
 }
@@ -53,7 +54,7 @@ export class RequestGate {
   enter(socket: Socket, start: (conn: GateConnection) => void): void {
     let conn = this.connections.get(socket);
     if (conn === undefined) {
-      const created: GateConnection = { active: 0, backlog: [], pausedByGate: false, closed: false, fd: socketFd(socket) };
+      const created: GateConnection = { active: 0, backlog: [], pausedByGate: false, closed: false, socket, fd: socketFd(socket) };
       conn = created;
       this.connections.set(socket, created);
       socket.once('close', () => this.closed(created));
@@ -77,14 +78,14 @@ export class RequestGate {
   }
 
   /** The request started on `conn` is answered. After the connection closed, a no-op: closing released it. */
-  leave(conn: GateConnection, socket: Socket): void {
+  leave(conn: GateConnection): void {
     if (conn.closed) return;
     conn.active--;
     this.onCount(--this.running);
     while (!conn.closed && conn.active < this.maxPerConnection && conn.backlog.length > 0) this.begin(conn, conn.backlog.shift()!);
     if (conn.pausedByGate && conn.backlog.length === 0 && !conn.closed) {
       conn.pausedByGate = false;
-      if ((socket as unknown as { _paused?: boolean })._paused !== true) socket.resume();
+      if ((conn.socket as unknown as { _paused?: boolean })._paused !== true) conn.socket.resume();
     }
   }
 
