@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defineConfig } from './definition.js';
 import { ConfigError, ConfigOptionError, DefinitionModuleError } from './errors.js';
 import { loadConfig, parseConfigText } from './load-config.js';
+import { NOT_PLAIN, plainYamlValue } from './plain-yaml.js';
 import type { ConfigDefinition, ConfigProblem, LoadOptions } from './types.js';
 
 const schema = z.object({
@@ -43,6 +44,23 @@ describe('parseConfigText', () => {
       '4:11 tags[1] GENSWAP_CONFIG_TYPE',
       '5:1 extra GENSWAP_CONFIG_UNKNOWN_KEY',
     ]);
+  });
+
+  it('reports the same problems at the same places whether the fast path or the yaml package read the text', async () => {
+    // CRLF line ends send a text to the full path (plain-yaml.ts) without moving any column.
+    const texts = [
+      'server:\n  port: "80"\n  hots: x\ntags: [a, 1]\nextra: true\n',
+      'tags: []\nserver:\n  host: a\n',
+      'server: {port: 1}\nmode: {percent: "x"}\n',
+      '# c\nserver:\n  port: 1.5 # not an int\n  host: [a]\nmode: off\n',
+    ];
+    for (const text of texts) {
+      expect(plainYamlValue(text, 64)).not.toBe(NOT_PLAIN);
+      expect(plainYamlValue(text.replaceAll('\n', '\r\n'), 64)).toBe(NOT_PLAIN);
+      const fast = await problems(text);
+      expect(fast.length).toBeGreaterThan(0);
+      expect(fast).toEqual(await problems(text.replaceAll('\n', '\r\n')));
+    }
   });
 
   it('says what was expected and what was found, and suggests the key a typo meant', async () => {

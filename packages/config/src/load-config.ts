@@ -9,6 +9,7 @@ import { type Limits, resolveLimits } from './limits.js';
 import type { ListCache } from './list-cache.js';
 import { locate } from './locate.js';
 import { parseYaml } from './parse-yaml.js';
+import { NOT_PLAIN, plainYamlValue } from './plain-yaml.js';
 import { formatPath, ProblemList } from './problems.js';
 import { readFileBounded, readFileBoundedSync } from './read-file.js';
 import { closestKey } from './suggest.js';
@@ -38,6 +39,37 @@ function unknownKeyMessage(u: UnknownKey): string {
   return `unknown key "${u.key}"`;
 }
 
+const INCOMPLETE: unique symbol = Symbol('incomplete');
+
+/** The `yaml` package's reading of a text: its value (or INCOMPLETE), and where each path was written. */
+interface FullParse {
+  readonly value: unknown;
+  at(path: ConfigPath, where: 'value' | 'key'): { line: number; column: number };
+}
+
+/**
+ * Parses with the `yaml` package and converts, adding every syntax and conversion problem to
+ * `problems`. After the fast path accepted a text there are none (plain-yaml.test.ts checks the
+ * two agree); this then runs only to locate a later problem.
+ */
+function parseFully(text: string, file: string, limits: Limits, problems: ProblemList): FullParse {
+  const parsed = parseYaml(text, limits.maxDepth);
+  const position = (offset: number): { line: number; column: number } => {
+    const { line, col } = parsed.lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  for (const p of parsed.problems) problems.add({ file, ...position(p.offset), path: '', message: p.message, code: p.code });
+  const doc = parsed.doc;
+  if (!parsed.usable || doc === undefined) return { value: INCOMPLETE, at: () => ({ line: 0, column: 0 }) };
+  if (doc.contents === null) {
+    problems.add(wholeFile(file, 'file holds no YAML value (only comments or document markers)', 'GENSWAP_CONFIG_EMPTY'));
+    return { value: INCOMPLETE, at: () => ({ line: 0, column: 0 }) };
+  }
+  const converted = yamlToValue(doc, parsed.lineCounter, limits.maxDepth, limits.maxAliasCount);
+  for (const p of converted.problems) problems.add({ file, ...position(p.offset), path: formatPath(p.path), message: p.message, code: p.code });
+  return { value: converted.complete ? converted.value : INCOMPLETE, at: (p, where) => position(locate(doc, converted.anchors, p, where)) };
+}
+
 /**
  * Reads a config file once (size-checked on the open descriptor, then read bounded), parses it as
  * one YAML document, validates it with the definition's zod schema (unknown keys included, see
@@ -51,8 +83,13 @@ export async function loadConfig(file: string, definitionOrSchema: unknown, opti
   const definition = requireDefinition(definitionOrSchema);
   const abs = path.resolve(file);
   const t0 = performance.now();
-  const read = options?.blockingRead === true ? readFileBoundedSync(abs, limits.maxBytes, 'maxBytes') : await readFileBounded(abs, limits.maxBytes, 'maxBytes');
-  if (!read.ok) throw new ConfigError(abs, [wholeFile(abs, `cannot read config: ${read.reason}`, read.code)]);
+  const budget = limits.readBudget < limits.maxBytes;
+  const [maxBytes, limitName] = budget ? [limits.readBudget, 'readBudget'] : [limits.maxBytes, 'maxBytes'];
+  const read = options?.blockingRead === true ? readFileBoundedSync(abs, maxBytes, limitName) : await readFileBounded(abs, maxBytes, limitName);
+  if (!read.ok) {
+    const code = budget && read.code === 'GENSWAP_CONFIG_TOO_LARGE' ? 'GENSWAP_CONFIG_OVER_BUDGET' : read.code;
+    throw new ConfigError(abs, [wholeFile(abs, `cannot read config: ${read.reason}`, code)]);
+  }
   const decoded = decodeText(read.bytes);
   const readMs = performance.now() - t0;
   if (!decoded.ok) throw new ConfigError(abs, [wholeFile(abs, decoded.reason, decoded.code, decoded.line, decoded.column)]);
@@ -71,6 +108,7 @@ export async function parseConfigText(text: string, file: string, definitionOrSc
   const abs = path.resolve(file);
   const bytes = Buffer.byteLength(text);
   if (bytes > limits.maxBytes) throw new ConfigError(abs, [wholeFile(abs, `text is ${bytes} bytes, more than maxBytes (${limits.maxBytes})`, 'GENSWAP_CONFIG_TOO_LARGE')]);
+  if (bytes > limits.readBudget) throw new ConfigError(abs, [wholeFile(abs, `text is ${bytes} bytes, more than readBudget (${limits.readBudget})`, 'GENSWAP_CONFIG_OVER_BUDGET')]);
   const control = controlCharacter(text);
   if (control !== undefined && !control.ok) throw new ConfigError(abs, [wholeFile(abs, control.reason, control.code, control.line, control.column)]);
   return processText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, abs, definition, limits, 0, bytes, options?.listCache);
@@ -85,37 +123,36 @@ async function processText(text: string, file: string, definition: ConfigDefinit
   }
 
   const t1 = performance.now();
-  const parsed = parseYaml(text, limits.maxDepth);
-  const position = (offset: number): { line: number; column: number } => {
-    const { line, col } = parsed.lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  for (const p of parsed.problems) problems.add({ file, ...position(p.offset), path: '', message: p.message, code: p.code });
-  const doc = parsed.doc;
-  if (!parsed.usable || doc === undefined) throw fail();
-  if (doc.contents === null) {
-    problems.add(wholeFile(file, 'file holds no YAML value (only comments or document markers)', 'GENSWAP_CONFIG_EMPTY'));
-    throw fail();
+  // The common case, a block mapping of plain values, is read without the `yaml` package
+  // (plain-yaml.ts); anything else, and the positions of any problem found later, come from the
+  // full parse. Both give the same value for a text the fast path accepts.
+  const plain = plainYamlValue(text, limits.maxDepth);
+  let full: FullParse | undefined;
+  const fullParse = (): FullParse => (full ??= parseFully(text, file, limits, problems));
+  let value: unknown;
+  if (plain === NOT_PLAIN) {
+    const parsed = fullParse();
+    if (parsed.value === INCOMPLETE) throw fail();
+    value = parsed.value;
+  } else {
+    value = plain;
   }
-  const converted = yamlToValue(doc, parsed.lineCounter, limits.maxDepth, limits.maxAliasCount);
-  for (const p of converted.problems) problems.add({ file, ...position(p.offset), path: formatPath(p.path), message: p.message, code: p.code });
   const parseMs = performance.now() - t1;
-  if (!converted.complete) throw fail();
 
   const t2 = performance.now();
-  const at = (p: ConfigPath, where: 'value' | 'key'): { line: number; column: number } => position(locate(doc, converted.anchors, p, where));
+  const at = (p: ConfigPath, where: 'value' | 'key'): { line: number; column: number } => fullParse().at(p, where);
   const reported = new Set<string>();
   const unknownPaths: ConfigPath[] = [];
-  for (const u of findUnknownKeys(definition.schema, converted.value)) {
+  for (const u of findUnknownKeys(definition.schema, value)) {
     const where = formatPath(u.path);
     reported.add(where);
     unknownPaths.push(u.path);
     problems.add({ file, ...at(u.path, 'key'), path: where, message: unknownKeyMessage(u), code: 'GENSWAP_CONFIG_UNKNOWN_KEY' });
   }
-  let result = await safeParseAsync(definition.schema, converted.value);
+  let result = await safeParseAsync(definition.schema, value);
   if (!result.success) {
     const issues = result.error.issues;
-    for (const p of issuesToProblems(issues, converted.value)) {
+    for (const p of issuesToProblems(issues, value)) {
       const where = formatPath(p.path);
       // A strict object's own unrecognized_keys issue repeats what the walk above reported.
       if (p.code === 'GENSWAP_CONFIG_UNKNOWN_KEY' && reported.has(where)) continue;
@@ -126,15 +163,15 @@ async function processText(text: string, file: string, definition: ConfigDefinit
       // and compile: parse it again without them, so that this one run also reports what compile
       // finds (bad CIDRs, bad list lines) instead of revealing it after the typo is fixed.
       for (const i of issues) for (const key of i.keys) unknownPaths.push([...(i.path as (string | number)[]), key]);
-      for (const p of unknownPaths) deleteAt(converted.value, p);
-      const retry = await safeParseAsync(definition.schema, converted.value);
+      for (const p of unknownPaths) deleteAt(value, p);
+      const retry = await safeParseAsync(definition.schema, value);
       if (retry.success) result = retry;
     }
   }
   const validateMs = performance.now() - t2;
 
-  const ctx = new LoadCompileContext(file, limits, problems, (p) => at(p, 'value'), listCache);
-  let value: unknown = result.success ? result.data : undefined;
+  const ctx = new LoadCompileContext(file, limits, problems, (p) => at(p, 'value'), listCache, bytes);
+  value = result.success ? result.data : undefined;
   let compileMs = 0;
   let cause: unknown;
   // Compile runs on any value zod accepted, even beside unknown-key problems, so that one run
