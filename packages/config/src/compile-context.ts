@@ -1,9 +1,10 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { decodeText } from './decode-text.js';
+import type { ConfigErrorCode } from './errors.js';
 import type { Limits } from './limits.js';
 import type { ListCache } from './list-cache.js';
-import { compileListFile, type CompiledLists } from './list-compile.js';
+import { compileListFile, type CompiledLists, readCode } from './list-compile.js';
 import { splitList } from './list-file.js';
 import { formatPath, type ProblemList } from './problems.js';
 import { readFileBoundedSync } from './read-file.js';
@@ -42,14 +43,18 @@ export class LoadCompileContext implements CompileContext {
   readonly compiled: CompiledLists;
   /** Bytes of list files so far (read, or reused unchanged), against maxListTotalBytes. */
   listBytes = 0;
+  /** Bytes this load has read so far (the config file, then list files), against readBudget. */
+  bytesRead: number;
 
   constructor(
     readonly file: string,
     private readonly limits: Limits,
     private readonly problems: ProblemList,
     private readonly locateAt: PathLocator,
-    cache?: ListCache,
+    cache: ListCache | undefined,
+    configBytes: number,
   ) {
+    this.bytesRead = configBytes;
     this.dir = path.dirname(file);
     this.compiled = { cache, results: new Map(), used: new Map(), reused: 0 };
   }
@@ -93,12 +98,19 @@ export class LoadCompileContext implements CompileContext {
     return compileListFile(this, ref, resolvedList(path.resolve(this.dir, ref)), at, compiler, this.problems);
   }
 
-  /** How many bytes the next list file may have, and the limit that sets it (maxListBytes, or what maxListTotalBytes leaves). */
-  listReadLimit(): { readonly bytes: number; readonly limit: string } {
+  /**
+   * How many bytes the next list file may have, and the limit that sets it: maxListBytes, what
+   * maxListTotalBytes leaves, or (`read`: for a read rather than a reuse) what readBudget leaves.
+   */
+  listReadLimit(read = true): { readonly bytes: number; readonly limit: string; readonly code: ConfigErrorCode } {
     const remaining = this.limits.maxListTotalBytes - this.listBytes;
+    const budget = this.limits.readBudget - this.bytesRead;
+    if (read && budget < Math.min(remaining, this.limits.maxListBytes)) {
+      return { bytes: Math.max(0, budget), limit: `what is left of readBudget (${this.limits.readBudget}; ${this.bytesRead} read before)`, code: 'GENSWAP_CONFIG_OVER_BUDGET' };
+    }
     return remaining < this.limits.maxListBytes
-      ? { bytes: remaining, limit: `what is left of maxListTotalBytes (${this.limits.maxListTotalBytes} for all list files; ${this.listBytes} used by earlier ones)` }
-      : { bytes: this.limits.maxListBytes, limit: 'maxListBytes' };
+      ? { bytes: remaining, limit: `what is left of maxListTotalBytes (${this.limits.maxListTotalBytes} for all list files; ${this.listBytes} used by earlier ones)`, code: 'GENSWAP_CONFIG_TOO_LARGE' }
+      : { bytes: this.limits.maxListBytes, limit: 'maxListBytes', code: 'GENSWAP_CONFIG_TOO_LARGE' };
   }
 
   /** Counts a list file compileList read (once per file). */
@@ -115,15 +127,16 @@ export class LoadCompileContext implements CompileContext {
   private load(ref: string, file: string, at: ConfigPath): ListFile | undefined {
     const t0 = performance.now();
     // The tighter of the two limits bounds this read, so it stops at the budget, not after it.
-    const { bytes, limit } = this.listReadLimit();
-    const read = readFileBoundedSync(file, bytes, limit);
+    const bound = this.listReadLimit();
+    const read = readFileBoundedSync(file, bound.bytes, bound.limit);
     const t1 = performance.now();
     this.listReadMs += t1 - t0;
     if (!read.ok) {
-      this.problemAt(at, `list file ${JSON.stringify(ref)} (${file}): ${read.reason}`, read.code);
+      this.problemAt(at, `list file ${JSON.stringify(ref)} (${file}): ${read.reason}`, readCode(read, bound));
       return undefined;
     }
     this.listBytes += read.bytes.byteLength;
+    this.bytesRead += read.bytes.byteLength;
     const decoded = decodeText(read.bytes);
     if (!decoded.ok) {
       this.problems.add({ file, line: decoded.line, column: decoded.column, path: '', message: decoded.reason, code: decoded.code });

@@ -14,6 +14,7 @@ export const CONFIG_ERRORS = {
   GENSWAP_CONFIG_NOT_A_FILE: 'Point at a regular file; pipes, sockets and devices are not read.',
   GENSWAP_CONFIG_UNREADABLE: 'Make the file readable by the user genswap runs as (chmod / chown), or fix the I/O error named in the message.',
   GENSWAP_CONFIG_TOO_LARGE: 'Shrink the file (move big lists to list files), or raise the limit named in the message (LoadOptions.maxBytes / maxListBytes / maxListTotalBytes).',
+  GENSWAP_CONFIG_OVER_BUDGET: 'The load would read more than LoadOptions.readBudget allows: run it where a bigger read is fine (the supervisor does: its loader thread), or raise readBudget.',
   GENSWAP_CONFIG_EMPTY: 'Write a YAML mapping into the file; an empty file is refused so that a truncated write is never applied.',
   GENSWAP_CONFIG_BINARY: 'The file holds control characters (for example NUL): save it as plain UTF-8 text.',
   GENSWAP_CONFIG_NOT_UTF8: 'Save the file as UTF-8 (without a UTF-16 byte order mark).',

@@ -9,6 +9,8 @@ export interface Limits {
   readonly maxAliasCount: number;
   readonly maxDepth: number;
   readonly maxProblems: number;
+  /** Not a safety limit: LoadOptions.readBudget (Infinity when not given). */
+  readonly readBudget: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -23,14 +25,15 @@ export const DEFAULT_LIMITS: Limits = {
   maxAliasCount: 100,
   maxDepth: 64,
   maxProblems: 100,
+  readBudget: Number.POSITIVE_INFINITY,
 };
 
 export function resolveLimits(options: LoadOptions = {}): Limits {
   const pick = (name: keyof Limits): number => {
     const value = options[name];
     if (value === undefined) return DEFAULT_LIMITS[name];
-    // maxAliasCount 0 means "no aliases at all"; every other limit needs at least 1.
-    const least = name === 'maxAliasCount' ? 0 : 1;
+    // maxAliasCount 0 means "no aliases at all", readBudget 0 "read nothing"; every limit needs at least 1.
+    const least = name === 'maxAliasCount' || name === 'readBudget' ? 0 : 1;
     if (!Number.isSafeInteger(value) || value < least) throw new ConfigOptionError(name, value, least);
     return value;
   };
@@ -41,5 +44,6 @@ export function resolveLimits(options: LoadOptions = {}): Limits {
     maxAliasCount: pick('maxAliasCount'),
     maxDepth: pick('maxDepth'),
     maxProblems: pick('maxProblems'),
+    readBudget: pick('readBudget'),
   };
 }

@@ -180,3 +180,53 @@ describe('list cache', () => {
     if (Date.now() - writtenMs < 900) expect(listCache.unchangedHits).toBe(0);
   });
 });
+
+describe('readBudget', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'genswap-read-budget-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'app.yaml');
+  const list = path.join(dir, 'words.txt');
+  const codes = async (p: Promise<unknown>): Promise<string[]> => {
+    const err = await p.then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.map((x) => x.code);
+  };
+
+  it('stops before a read that would pass it, with its own code, counting the config and the lists together', async () => {
+    const { definition, compiles } = setup();
+    writeFileSync(list, 'alpha\n'.repeat(100)); // 600 bytes
+    writeFileSync(config, 'words: words.txt\n'); // 17 bytes
+    expect(await codes(loadConfig(config, definition, { readBudget: 16 }))).toEqual(['GENSWAP_CONFIG_OVER_BUDGET']);
+    expect(await codes(loadConfig(config, definition, { readBudget: 600 }))).toEqual(['GENSWAP_CONFIG_OVER_BUDGET']);
+    expect(compiles).toEqual([]);
+    const loaded = await loadConfig(config, definition, { readBudget: 617 });
+    expect(loaded.value.words).toHaveLength(100);
+    // A limit of the config itself still reads as one, under a bigger budget.
+    expect(await codes(loadConfig(config, definition, { readBudget: 10_000, maxListBytes: 599 }))).toEqual(['GENSWAP_CONFIG_TOO_LARGE']);
+  });
+
+  it('does not count a list reused by its unchanged identity, which is not read', async () => {
+    const { definition, compiles } = setup();
+    const listCache = new ListCache({ racyMarginNs: 0n });
+    writeFileSync(list, 'beta\n'.repeat(1000)); // 5,000 bytes
+    writeFileSync(config, 'words: words.txt\nnote: one\n');
+    await loadConfig(config, definition, { listCache });
+    writeFileSync(config, 'words: words.txt\nnote: two\n');
+    const second = await loadConfig(config, definition, { listCache, readBudget: 100 });
+    expect(second.value.note).toBe('two');
+    expect(listCache.unchangedHits).toBe(1);
+    expect(compiles).toEqual([list]);
+    // Changed, the list must be read, and the budget stops the load before it.
+    writeFileSync(list, 'gamma\n'.repeat(1000));
+    expect(await codes(loadConfig(config, definition, { listCache, readBudget: 100 }))).toEqual(['GENSWAP_CONFIG_OVER_BUDGET']);
+    expect(compiles).toEqual([list]);
+  });
+
+  it('is checked like the other limits: an integer, 0 allowed', async () => {
+    const { definition } = setup();
+    writeFileSync(config, 'words: words.txt\n');
+    expect(await codes(loadConfig(config, definition, { readBudget: 0 }))).toEqual(['GENSWAP_CONFIG_OVER_BUDGET']);
+    await expect(loadConfig(config, definition, { readBudget: -1 })).rejects.toMatchObject({ code: 'GENSWAP_CONFIG_BAD_OPTION' });
+    await expect(loadConfig(config, definition, { readBudget: 1.5 })).rejects.toMatchObject({ code: 'GENSWAP_CONFIG_BAD_OPTION' });
+  });
+});

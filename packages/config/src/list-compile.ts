@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LoadCompileContext } from './compile-context.js';
+import type { ConfigErrorCode } from './errors.js';
 import { notTextBytes } from './decode-text.js';
 import { statSync } from 'node:fs';
 import { type CachedList, type FileIdentity, ListCache } from './list-cache.js';
@@ -19,6 +20,11 @@ export interface CompiledLists {
   reused: number;
 }
 
+/** The code of a failed list read: a read stopped by readBudget says so, not "too large". */
+export function readCode(read: { readonly code: ConfigErrorCode }, bound: { readonly code: ConfigErrorCode }): ConfigErrorCode {
+  return read.code === 'GENSWAP_CONFIG_TOO_LARGE' ? bound.code : read.code;
+}
+
 /**
  * CompileContext.compileList: read (size-limited, blocking), hash, reuse the cached compile of
  * the same bytes, or check they are text and compile them. Reading and hashing count as list
@@ -31,11 +37,12 @@ export function compileListFile<T>(ctx: LoadCompileContext, ref: string, file: s
   state.results.set(key, undefined);
 
   const t0 = performance.now();
-  // The tighter of maxListBytes and what maxListTotalBytes leaves bounds this list.
-  const { bytes: maxBytes, limit } = ctx.listReadLimit();
+  // The tighter of maxListBytes and what maxListTotalBytes leaves bounds this list; a read is
+  // bounded by what readBudget leaves as well, a reuse (nothing read) is not.
+  const bound = ctx.listReadLimit();
   // Identity before the read: a write after it changes ctime, and the next load hashes again.
   const identity = identityOf(file);
-  if (identity !== undefined && state.cache !== undefined && identity.size <= BigInt(maxBytes)) {
+  if (identity !== undefined && state.cache !== undefined && identity.size <= BigInt(ctx.listReadLimit(false).bytes)) {
     const unchanged = state.cache.lookupUnchanged(key, identity);
     if (unchanged !== undefined) {
       ctx.listReadMs += performance.now() - t0;
@@ -43,14 +50,15 @@ export function compileListFile<T>(ctx: LoadCompileContext, ref: string, file: s
       return reuse(ctx, key, file, unchanged);
     }
   }
-  const read = readFileBoundedSync(file, maxBytes, limit);
+  const read = readFileBoundedSync(file, bound.bytes, bound.limit);
   if (!read.ok) {
     ctx.listReadMs += performance.now() - t0;
-    ctx.problemAt(at, `list file ${JSON.stringify(ref)} (${file}): ${read.reason}`, read.code);
+    ctx.problemAt(at, `list file ${JSON.stringify(ref)} (${file}): ${read.reason}`, readCode(read, bound));
     return undefined;
   }
   const bytes = read.bytes;
   ctx.listBytes += bytes.length;
+  ctx.bytesRead += bytes.length;
   // The content decides, never the mtime: a rewrite of the same size within one mtime tick is
   // still seen. SHA-256 runs at ~1.5 GB/s with the CPU's SHA extensions (11 ms for 15 MB here).
   const sha256 = createHash('sha256').update(bytes).digest('hex');

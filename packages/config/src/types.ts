@@ -131,6 +131,14 @@ export interface LoadOptions {
    */
   readonly blockingRead?: boolean;
   /**
+   * Not a limit on the config but on this one load: the most bytes it may read, the config file
+   * and the list files it reads together (a list reused from `listCache` by its unchanged
+   * identity is not read, so it does not count). A load that would read more stops before that
+   * read with a GENSWAP_CONFIG_OVER_BUDGET problem. For a caller that runs small loads where it
+   * stands and hands bigger ones to another thread, as the supervisor does. Default: no budget.
+   */
+  readonly readBudget?: number;
+  /**
    * Compiled list files kept from the last successful load with this cache (see list-cache.ts):
    * a list whose bytes did not change is not compiled again. Without it every load compiles
    * every list.
