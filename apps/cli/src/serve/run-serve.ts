@@ -71,7 +71,11 @@ function deferredLogger(get: () => SupervisorLogger | undefined): SupervisorLogg
     info: (obj, msg) => get()?.info(obj, msg),
     warn: (obj, msg) => get()?.warn(obj, msg),
     error: (obj, msg) => get()?.error(obj, msg),
-    child: (bindings) => deferredLogger(() => get()?.child(bindings)),
+    child: (bindings) => {
+      // Made once, when the real logger exists: a pino child serializes its bindings when created.
+      let child: SupervisorLogger | undefined;
+      return deferredLogger(() => (child ??= get()?.child(bindings)));
+    },
   };
 }
 
