@@ -75,7 +75,7 @@ export const scenario: Scenario = {
     const rounds = quick ? 1 : 5;
     const durationS = quick ? 1 : 8;
     const connections = 10;
-    const cpuReloads = quick ? 3 : 20;
+    const cpuReloads = quick ? 3 : 40;
     const cpuGapMs = quick ? 100 : 250;
     const notes: string[] = [];
     const kinds: AnchorKind[] = [];
@@ -161,7 +161,7 @@ export const scenario: Scenario = {
     }
     notes.push(
       `wrk 4.1: 1 thread, ${connections} keep-alive connections, ${durationS} s per run, ${rounds} rounds (modes alternate their order); it runs on the same 2 cores as the servers. Every response is checked by wrk's Lua hook: status 200 and a version marker; errors are wrk's socket errors plus non-2xx/3xx answers. p99 ratios are taken per round, then their median.`,
-      `Reloads come from a timer in the bench process (idle while wrk runs): write the next config version, then the server's own reload signal (genswap SIGHUP, nginx SIGHUP to the master, HAProxy SIGUSR2 to the master). CPU per reload: ${cpuReloads} reloads ${cpuGapMs} ms apart on the idle server, the tree's CPU (utime+stime of live processes plus what they reaped from exited workers, /proc) minus the same time idle, divided by ${cpuReloads}.`,
+      `Reloads come from a timer in the bench process (idle while wrk runs): write the next config version, then the server's own reload signal (genswap SIGHUP, nginx SIGHUP to the master, HAProxy SIGUSR2 to the master). CPU per reload: ${cpuReloads} reloads ${cpuGapMs} ms apart on the idle server, the tree's CPU (run time of every live thread from /proc/<pid>/task/<tid>/schedstat, plus what the processes reaped from exited workers) minus the same time idle, divided by ${cpuReloads}.`,
     );
     return { params: { rounds, durationS, connections, cpuReloads, cpuGapMs, loadGenerator: 'wrk 4.1 -t1 --latency' }, measurements, ratios, targets, notes, summary };
   },
