@@ -1,13 +1,16 @@
 /**
  * With `appModule`, a reload's phase 1 (read, parse, validate, compile, encode) runs in the
- * supervisor's loader thread: the primary keeps serving tasks on the running generation while a
- * slow compile is held, and only publishes the finished bytes.
+ * supervisor's loader thread when it reads more than primaryLoadBytes (0 here: every reload):
+ * the primary keeps serving tasks on the running generation while a slow compile is held, and
+ * only publishes the finished bytes. Reloads that read less run on the primary itself
+ * (primary-first-loader.ts), tested at the end.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ListCache } from '@genswap/config';
 import { createSupervisor, type Supervisor } from '@genswap/supervisor';
 import { definition } from './fixtures/serve/slow-app.mjs';
 import { definition as listApp } from './fixtures/serve/list-app.mjs';
@@ -33,6 +36,7 @@ async function start(file: string, loaderNice?: number): Promise<Supervisor> {
     appModule: APP_MODULE,
     worker: WORKER,
     threads: 2,
+    primaryLoadBytes: 0,
     ...(loaderNice !== undefined ? { loaderNice } : {}),
   })) as Supervisor;
   supervisors.push(supervisor);
@@ -112,7 +116,7 @@ describe('reloads in the loader thread', () => {
     const compiles = (): number[] => readFileSync(join(dir, 'compiles.log'), 'utf8').trim().split('\n').map(Number);
     writeList(['a']);
     writeConfig(1);
-    const supervisor = (await createSupervisor({ configFile: file, app: { definition: listApp }, appModule: LIST_APP, worker: WORKER, threads: 1, loaderIdleMs: 150 })) as Supervisor;
+    const supervisor = (await createSupervisor({ configFile: file, app: { definition: listApp }, appModule: LIST_APP, worker: WORKER, threads: 1, loaderIdleMs: 150, primaryLoadBytes: 0 })) as Supervisor;
     supervisors.push(supervisor);
     expect(compiles()).toEqual([threadId]); // generation 1: compiled on this (the primary's) thread
     expect(supervisor.status().reloads.loaderThread).toBe(false);
@@ -173,5 +177,73 @@ describe('reloads in the loader thread', () => {
       expect(getPriority(0)).toBe(base);
       await supervisors.pop()!.close({ drainTimeoutMs: 0 });
     }
+  });
+});
+
+describe('reloads on the primary (primaryLoadBytes)', () => {
+  it('run on the primary while they read little, in the loader thread when a changed list is bigger, and the two keep one list cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genswap-primary-load-'));
+    tempDirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    const writeConfig = (version: number): void => writeFileSync(file, `version: ${version}\nlist: small.txt\nsecond: big.txt\n`);
+    const writeList = (name: string, words: string[]): void => {
+      writeFileSync(join(dir, `${name}.tmp`), `${words.join('\n')}\n`);
+      renameSync(join(dir, `${name}.tmp`), join(dir, name));
+    };
+    const big = (tag: string): string[] => Array.from({ length: 400 }, (_, i) => `${tag}-${i}`); // > 2,000 bytes
+    const compiles = (): number[] => readFileSync(join(dir, 'compiles.log'), 'utf8').trim().split('\n').map(Number);
+    writeList('small.txt', ['a']);
+    writeList('big.txt', big('x'));
+    writeConfig(1);
+    const supervisor = (await createSupervisor({
+      configFile: file,
+      app: { definition: listApp, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
+      appModule: LIST_APP,
+      worker: WORKER,
+      threads: 1,
+      primaryLoadBytes: 1000,
+      // Trust an unchanged file identity at once (the default waits out a 1 s racy-write margin).
+      load: { listCache: new ListCache({ racyMarginNs: 0n }) },
+    })) as Supervisor;
+    supervisors.push(supervisor);
+    expect(compiles()).toEqual([threadId, threadId]); // generation 1, on the primary: both lists
+
+    // The small list changed, the big one is reused by its identity (not read): on the primary.
+    writeList('small.txt', ['b']);
+    writeConfig(2);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2, loadedOn: 'primary' });
+    expect(compiles()).toEqual([threadId, threadId, threadId]);
+    expect(supervisor.status().reloads.loaderThread).toBe(false);
+
+    // The big list changed: more to read than 1000 bytes, so the whole load runs in the thread,
+    // which starts from the primary's cache (the small list is not compiled again).
+    writeList('big.txt', big('y'));
+    writeConfig(3);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 3, loadedOn: 'loader thread' });
+    const loader = compiles()[3]!;
+    expect(loader).not.toBe(threadId);
+    expect(compiles()).toHaveLength(4);
+    expect(supervisor.status().reloads.loaderThread).toBe(true);
+
+    // Back on the primary, which took over the thread's cache: the big list is reused, not read.
+    writeList('small.txt', ['c']);
+    writeConfig(4);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 4, loadedOn: 'primary' });
+    expect(compiles().slice(4)).toEqual([threadId]);
+
+    // The thread again; it was sent the primary's cache with this load, so only the big list compiles.
+    writeList('big.txt', big('z'));
+    writeConfig(5);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 5, loadedOn: 'loader thread' });
+    expect(compiles().slice(5)).toEqual([loader]);
+    const { result } = await supervisor.run<{ body: string }>(httpTask('/'));
+    expect(JSON.parse(result.body)).toMatchObject({ version: 5, generation: 5 });
+
+    // A bad small config is refused on the primary, with its problems; nothing moves to the thread.
+    writeFileSync(file, 'version: -1\nlist: small.txt\n');
+    const refused = await supervisor.reload();
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.problems.map((p) => [p.line, p.code])).toEqual([[1, 'GENSWAP_CONFIG_OUT_OF_RANGE']]);
+    expect(compiles()).toHaveLength(6);
   });
 });

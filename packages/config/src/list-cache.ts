@@ -112,6 +112,15 @@ export class ListCache {
     return cached;
   }
 
+  /**
+   * Takes over what another cache holds (its entries()), in place of this one's contents: for
+   * two threads that load in turn and keep each other's caches in step.
+   */
+  replace(entries: ListCacheEntries): void {
+    this.lists = new Map(entries);
+    this.version++;
+  }
+
   /** After a successful load: the lists it used become the cache's whole contents. */
   commit(used: ReadonlyMap<string, CachedList>): void {
     let changed = used.size !== this.lists.size;

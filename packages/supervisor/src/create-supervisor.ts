@@ -5,6 +5,7 @@ import { roundMs as round } from './duration.js';
 import { COLLECT_AFTER_PARSE_MS, collectGarbage } from './collect-garbage.js';
 import { type GenerationLoader, inlineLoader, loadGeneration } from './load-generation.js';
 import { LoaderThread } from './loader-thread.js';
+import { PrimaryFirstLoader } from './primary-first-loader.js';
 import { type ResolvedOptions, type SupervisorOptions, invalidOption, resolveOptions } from './options.js';
 import { handleSignals } from './signals.js';
 import { Supervisor } from './supervisor.js';
@@ -23,8 +24,9 @@ async function checkSameApp<C, State>(opts: ResolvedOptions<C, State>, appModule
  * Loads and validates the config (rejecting with the ConfigError and its located problems if
  * it is bad), publishes it as generation 1, starts the pool and checks one worker can load
  * the worker module. Generation 1 goes through the same loadGeneration as every reload, on the
- * primary's thread (nothing serves yet, so nothing waits for it); its list cache goes to the
- * loader thread, which starts with the first reload. Rejects with
+ * primary's thread (nothing serves yet, so nothing waits for it); so do reloads that read
+ * little, the others run in the loader thread, which starts with the first of them
+ * (primary-first-loader.ts); all share generation 1's list cache. Rejects with
  * GENSWAP_SUPERVISOR_INVALID_OPTION for bad options, GENSWAP_SUPERVISOR_MODULE for a module
  * that cannot be resolved.
  */
@@ -38,10 +40,16 @@ export async function createSupervisor<C, State = unknown>(options: SupervisorOp
   if (!loaded.ok) throw new ConfigError(opts.configFile, loaded.problems);
   // A big list's scratch memory is not left to an idle collector (collect-garbage.ts).
   if (loaded.timings.parseMs >= COLLECT_AFTER_PARSE_MS) collectGarbage();
+  const listCache = load.listCache ?? new ListCache();
   const loader: GenerationLoader =
     opts.appModuleUrl === undefined
       ? inlineLoader(opts.app, load)
-      : new LoaderThread({ moduleUrl: opts.appModuleUrl, load: opts.load, nice: opts.loaderNice }, { idleMs: opts.loaderIdleMs, ...(load.listCache !== undefined ? { cache: load.listCache } : {}) });
+      : new PrimaryFirstLoader(
+          opts.app,
+          { ...load, listCache },
+          opts.primaryLoadBytes,
+          new LoaderThread({ moduleUrl: opts.appModuleUrl, load: opts.load, nice: opts.loaderNice }, { idleMs: opts.loaderIdleMs, cache: listCache }),
+        );
   let supervisor: Supervisor<C, State>;
   try {
     const store = createStore<C>({

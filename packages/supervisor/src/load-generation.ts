@@ -10,7 +10,12 @@ export interface LoadedGeneration {
   readonly bytes: Encoded;
   readonly files: readonly string[];
   readonly timings: LoadTimings & { readonly encodeMs: number };
+  /** Which thread loaded it, when the loader says (reloads: see primary-first-loader.ts). */
+  readonly loadedOn?: LoadedOn;
 }
+
+/** Where a generation was loaded: on the primary's own thread, or in the loader thread. */
+export type LoadedOn = 'primary' | 'loader thread';
 
 /** Why it could not be loaded: every problem, converted once (see problems.ts). */
 export interface LoadFailed {
@@ -59,5 +64,11 @@ export interface GenerationLoader {
  * compiled again (list-cache.ts in @genswap/config).
  */
 export function inlineLoader(app: AppModule, load: LoadOptions): GenerationLoader {
-  return { load: (configFile) => loadGeneration(configFile, app, load), close: async () => {} };
+  return {
+    load: async (configFile) => {
+      const outcome = await loadGeneration(configFile, app, load);
+      return outcome.ok ? { ...outcome, loadedOn: 'primary' } : outcome;
+    },
+    close: async () => {},
+  };
 }

@@ -15,6 +15,8 @@ export interface LoaderData {
 export interface LoadRequest {
   readonly id: number;
   readonly configFile: string;
+  /** The primary's list cache, when loads on the primary changed it since the two were last in step: the thread takes it over first. */
+  readonly cache?: ListCacheEntries;
 }
 
 /** `cache`: the thread's list cache, sent after a load that changed it (the next thread starts from it). */

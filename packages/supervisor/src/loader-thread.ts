@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ListCache, ListCacheEntries } from '@genswap/config';
+import type { ListCache } from '@genswap/config';
 import { SupervisorError } from './errors.js';
 import type { GenerationLoader, LoadOutcome } from './load-generation.js';
 import type { LoaderData, LoadReply, LoadRequest } from './loader-protocol.js';
@@ -25,24 +25,29 @@ interface Running {
  *
  * The thread is started by the first load, and again after it died (one crashed load does not
  * stop later reloads) or retired: after `idleMs` without a load it is stopped, and its memory (an
- * isolate with the app's modules, ~20 MB) is returned. What it must not lose is kept here: the
- * list cache it sends back after each load that changed it, which the next thread starts from,
- * so an unchanged million-entry list is not parsed again after a quiet hour either.
+ * isolate with the app's modules, ~20 MB) is returned. What it must not lose is kept here, in
+ * the primary's list cache, which loads on the primary use too (primary-first-loader.ts): the
+ * thread starts from it, sends its own back after each load that changed it (the primary takes
+ * it over), and is sent the primary's with the next load when loads on the primary changed it.
+ * So an unchanged million-entry list is not parsed again after a quiet hour either, wherever the
+ * reloads in between ran.
  */
 export class LoaderThread implements GenerationLoader {
   private readonly data: LoaderData;
   private readonly idleMs: number;
   private running: Running | undefined;
-  private cache: ListCacheEntries | undefined;
+  private readonly cache: ListCache;
+  /** The version of `cache` the running thread holds as well. */
+  private syncedVersion = -1;
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  /** `cache`: the list cache of the load that made generation 1 (on the primary), for the first thread. */
-  constructor(data: LoaderData, options: { readonly idleMs: number; readonly cache?: ListCache }) {
+  /** `cache`: the primary's list cache (generation 1 was loaded with it), kept in step with the thread's. */
+  constructor(data: LoaderData, options: { readonly idleMs: number; readonly cache: ListCache }) {
     this.data = data;
     this.idleMs = options.idleMs;
-    this.cache = options.cache?.entries();
+    this.cache = options.cache;
   }
 
   /** Whether a loader thread is running now (it starts with a load and retires when idle). */
@@ -57,8 +62,24 @@ export class LoaderThread implements GenerationLoader {
     const id = this.nextId++;
     return new Promise<LoadOutcome>((resolve, reject) => {
       running.waiting.set(id, { resolve, reject });
-      running.worker.postMessage({ id, configFile } satisfies LoadRequest);
+      this.post(running, { id, configFile });
     });
+  }
+
+  /** Sends a load, with the primary's list cache when the thread's is behind it. */
+  private post(running: Running, request: LoadRequest): void {
+    const behind = this.cache.version !== this.syncedVersion;
+    this.syncedVersion = this.cache.version;
+    if (behind) {
+      try {
+        running.worker.postMessage({ ...request, cache: this.cache.entries() } satisfies LoadRequest);
+        return;
+      } catch (err) {
+        // DataCloneError: nothing was sent; the thread goes on with its own cache.
+        if ((err as Error).name !== 'DataCloneError') throw err;
+      }
+    }
+    running.worker.postMessage(request);
   }
 
   async close(): Promise<void> {
@@ -76,13 +97,13 @@ export class LoaderThread implements GenerationLoader {
     const options = { resourceLimits: { maxYoungGenerationSizeMb: 8 } };
     let worker: Worker;
     try {
-      worker = new Worker(workerUrl, { ...options, workerData: { ...this.data, cache: this.cache } satisfies LoaderData });
+      worker = new Worker(workerUrl, { ...options, workerData: { ...this.data, cache: this.cache.entries() } satisfies LoaderData });
     } catch (err) {
       if ((err as Error).name !== 'DataCloneError') throw err;
       // A compiled list value that cannot be cloned: this thread compiles its lists afresh.
-      this.cache = undefined;
       worker = new Worker(workerUrl, { ...options, workerData: this.data });
     }
+    this.syncedVersion = this.cache.version;
     worker.unref(); // never what keeps the process alive
     const running: Running = { worker, waiting: new Map() };
     worker.on('message', (reply: LoadReply) => this.settle(running, reply));
@@ -98,11 +119,15 @@ export class LoaderThread implements GenerationLoader {
   }
 
   private settle(running: Running, reply: LoadReply): void {
-    if (reply.cache !== undefined) this.cache = reply.cache;
-    const waiter = running.waiting.get(reply.id);
+    const { cache, id, ...outcome } = reply;
+    if (cache !== undefined) {
+      this.cache.replace(cache);
+      if (this.running === running) this.syncedVersion = this.cache.version;
+    }
+    const waiter = running.waiting.get(id);
     if (waiter === undefined) return;
-    running.waiting.delete(reply.id);
-    waiter.resolve(reply);
+    running.waiting.delete(id);
+    waiter.resolve(outcome.ok ? { ...outcome, loadedOn: 'loader thread' } : outcome);
     if (running.waiting.size === 0 && this.running === running) this.startIdleTimer(running);
   }
 

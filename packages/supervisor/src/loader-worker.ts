@@ -64,6 +64,10 @@ function post(message: LoadReply, cache: ListCacheEntries | undefined, transfer:
 }
 
 port.on('message', (request: LoadRequest) => {
+  if (request.cache !== undefined) {
+    listCache.replace(request.cache);
+    sentVersion = listCache.version; // what the primary holds already
+  }
   void loadGeneration(request.configFile, app, loadOptions).then((outcome) => {
     reply(request, outcome);
     // After the reply: the publish does not wait for the collection.

@@ -27,6 +27,12 @@ describe('resolveOptions', () => {
     for (const bad of [-1, 20, 2.5]) expect(() => resolveOptions({ configFile: 'c.yaml', app, worker, loaderNice: bad })).toThrow(/loaderNice/);
   });
 
+  it('takes primaryLoadBytes from 0 (every reload in the loader thread), default 64 KiB', () => {
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker }).primaryLoadBytes).toBe(65_536);
+    expect(resolveOptions({ configFile: 'c.yaml', app, worker, primaryLoadBytes: 0 }).primaryLoadBytes).toBe(0);
+    for (const bad of [-1, 2.5, 2 ** 31]) expect(() => resolveOptions({ configFile: 'c.yaml', app, worker, primaryLoadBytes: bad })).toThrow(/primaryLoadBytes/);
+  });
+
   it('fills in defaults', () => {
     const o = resolveOptions({ configFile: 'c.yaml', app, worker });
     expect(o).toMatchObject({ drainTimeoutMs: 10_000, historySize: 20, watchDebounceMs: undefined, concurrentTasksPerWorker: 1, workerFile: worker });

@@ -70,6 +70,14 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
    * cache the last one left. Default 30 000.
    */
   readonly loaderIdleMs?: number;
+  /**
+   * Most bytes a reload may read on the primary's own thread (the config file and the list
+   * files it reads, together; a list reused unchanged is not read): a reload that would read
+   * more runs in the loader thread instead. Small reloads then cost no thread hop; big ones never
+   * block the primary. 0 sends every reload to the loader thread. Default 65 536 (64 KiB). Only
+   * with appModule (without it every reload runs on the primary).
+   */
+  readonly primaryLoadBytes?: number;
   /** The worker module (compiled JS) whose default export is `defineWorker(handler)`. */
   readonly worker: string | URL;
   /** Worker threads (pool threads, or HTTP threads with http); fixed size. Default: os.availableParallelism(). */
@@ -116,6 +124,7 @@ export interface ResolvedOptions<C, State> {
   readonly appModuleUrl: string | undefined;
   readonly loaderNice: number;
   readonly loaderIdleMs: number;
+  readonly primaryLoadBytes: number;
   readonly workerFile: string;
   readonly threads: number;
   readonly drainTimeoutMs: number;
@@ -135,6 +144,8 @@ export interface ResolvedOptions<C, State> {
 
 /** Default nice steps of the loader thread below the primary. */
 export const DEFAULT_LOADER_NICE = 10;
+/** primaryLoadBytes: a config of a few thousand lines, or a few thousand list entries, read and parsed in a few ms at most. */
+export const DEFAULT_PRIMARY_LOAD_BYTES = 64 * 1024;
 
 /** Default cap of each worker's young generation (V8 new space), MiB. */
 export const DEFAULT_YOUNG_GENERATION_MB = 8;
@@ -184,6 +195,7 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
     appModuleUrl: options.appModule === undefined ? undefined : moduleUrl(options.appModule, 'supervisor option appModule'),
     loaderNice: option('loaderNice', options.loaderNice, DEFAULT_LOADER_NICE, 0, 19),
     loaderIdleMs: option('loaderIdleMs', options.loaderIdleMs, 30_000, 0, 2 ** 31 - 1),
+    primaryLoadBytes: option('primaryLoadBytes', options.primaryLoadBytes, DEFAULT_PRIMARY_LOAD_BYTES, 0, 2 ** 31 - 1),
     workerFile,
     threads: option('threads', options.threads, availableParallelism(), 1, 1024),
     drainTimeoutMs: option('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),

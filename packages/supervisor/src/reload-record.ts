@@ -1,3 +1,4 @@
+import type { LoadedOn } from './load-generation.js';
 import type { ConfigProblem } from '@genswap/config';
 
 /** Why a reload was asked for; shown in logs and the reload history. */
@@ -36,6 +37,8 @@ export interface ReloadSuccess extends ReloadOutcomeBase {
    * into the slot) in the primary. The rest is waiting: message passing, a busy loop.
    */
   readonly timings?: ReloadTimings;
+  /** Which thread read, parsed and compiled it: the primary's own (a small reload) or the loader thread. */
+  readonly loadedOn?: LoadedOn;
 }
 
 export interface ReloadTimings {

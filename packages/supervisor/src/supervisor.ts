@@ -332,6 +332,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
         files: loaded.files,
         ...(source.revision > 0 ? { revision: source.revision } : {}),
         timings: roundTimings(timings),
+        ...(loaded.loadedOn !== undefined ? { loadedOn: loaded.loadedOn } : {}),
         startedAt,
         requests: info.requests,
         triggers: triggersOf(info),
