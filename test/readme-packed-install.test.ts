@@ -78,8 +78,11 @@ describe('the README examples, from a packed install outside the workspace', () 
 
     // signals: true: a SIGHUP reloads instead of killing the process (exit 129).
     // The same main.js, kept open: it signals itself, and stops once the signal's reload is done.
+    // An open supervisor does not hold the process up by itself (an embedding app's server
+    // does), so the timer stands in for one until SIGTERM closes the supervisor and exits.
     const open = readFileSync(path.join(dir, 'main.js'), 'utf8').replace(/await supervisor\.close\(\);\s*$/, '');
     writeFileSync(path.join(dir, 'main-open.js'), `${open}
+setInterval(() => {}, 60_000);
 supervisor.on('reload', (r) => { console.log('reloaded', r.generation, r.triggers.join()); process.kill(process.pid, 'SIGTERM'); });
 process.kill(process.pid, 'SIGHUP');
 `);

@@ -92,13 +92,24 @@ describe('genswap serve + reload + status (real process, real signals, real HTTP
     expect(res.stderr).toContain('[GENSWAP_CONFIG_INVALID]');
   });
 
+  it('a small reload runs on the primary: no loader thread starts', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
+    dir.write(2);
+    expect((await post(`${serve.admin}/reload`)).json).toMatchObject({ ok: true, generation: 2, loadedOn: 'primary' });
+    const status = (await (await fetch(`${serve.admin}/status`)).json()) as { reloads: { loaderThread: boolean } };
+    expect(status.reloads.loaderThread).toBe(false);
+    expect(await answer(`${serve.url}/`)).toMatchObject({ generation: 2, body: { version: 2 } });
+  });
+
   it('--loader-idle: the loader thread runs from a reload until that long without one, and the next reload starts it again', async () => {
     const dir = configDir(1);
-    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0', '--loader-idle', '200']);
+    // --primary-load-bytes 0: every reload in the loader thread, however small.
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0', '--loader-idle', '200', '--primary-load-bytes', '0']);
     const loaderThread = async (): Promise<boolean> => ((await (await fetch(`${serve.admin}/status`)).json()) as { reloads: { loaderThread: boolean } }).reloads.loaderThread;
     expect(await loaderThread()).toBe(false); // generation 1 loaded on the primary
     dir.write(2);
-    expect((await post(`${serve.admin}/reload`)).json).toMatchObject({ ok: true, generation: 2 });
+    expect((await post(`${serve.admin}/reload`)).json).toMatchObject({ ok: true, generation: 2, loadedOn: 'loader thread' });
     expect(await loaderThread()).toBe(true);
     await until(async () => ((await loaderThread()) ? undefined : true), 'the idle loader thread to stop');
     dir.write(3);

@@ -81,6 +81,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--keep-alive-timeout <ms>', 'idle keep-alive connections are closed after this', positiveInt('--keep-alive-timeout', 3_600_000), 5000)
     .option('--loader-nice <n>', 'nice steps below the primary for the reload loader thread, 0-19 (Linux; reloads yield the CPU to requests)', positiveInt('--loader-nice', 19))
     .option('--loader-idle <ms>', 'the loader thread starts with a reload and stops after this long without one (its list cache is kept)', positiveInt('--loader-idle', 2 ** 31 - 1), 30_000)
+    .option('--primary-load-bytes <bytes>', 'a reload reading at most this much (config and changed list files) runs on the primary, a bigger one in the loader thread; 0: always the thread', positiveInt('--primary-load-bytes', 2 ** 31 - 1), 65_536)
     .option('--pid-file <file>', 'write the pid here, and a state file beside it for `genswap reload/status --pid-file`')
     .option('--admin <host:port>', 'loopback admin listener: GET /status, GET /metrics, POST /reload', hostPort('--admin'))
     .option('--admin-socket <path>', 'admin listener on a unix socket (mode 0600) instead of --admin')
@@ -110,6 +111,7 @@ export function serveCommand(io: CliIo): Command {
       keepAliveTimeout: number;
       loaderNice?: number;
       loaderIdle: number;
+      primaryLoadBytes: number;
       pidFile?: string;
       admin?: { host: string; port: number };
       adminSocket?: string;
@@ -147,6 +149,7 @@ export function serveCommand(io: CliIo): Command {
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
           ...(opts.loaderNice !== undefined ? { loaderNice: opts.loaderNice } : {}),
           loaderIdleMs: opts.loaderIdle,
+          primaryLoadBytes: opts.primaryLoadBytes,
           ...(opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {}),
           ...(opts.admin !== undefined ? { admin: opts.admin } : {}),
           ...(opts.adminSocket !== undefined ? { adminSocket: opts.adminSocket } : {}),

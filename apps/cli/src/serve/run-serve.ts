@@ -38,6 +38,8 @@ export interface ServeOptions {
   readonly loaderNice?: number;
   /** The loader thread stops after this long without a reload, ms (supervisor option loaderIdleMs). */
   readonly loaderIdleMs?: number;
+  /** Most bytes a reload may read on the primary before it moves to the loader thread (supervisor option primaryLoadBytes). */
+  readonly primaryLoadBytes?: number;
   readonly pidFile?: string;
   readonly admin?: HostPort;
   /** Admin listener on this unix socket (mode 0600) instead of `admin`. */
@@ -126,6 +128,7 @@ async function start(options: ServeOptions, log: Logger): Promise<Running> {
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(options.loaderNice !== undefined ? { loaderNice: options.loaderNice } : {}),
     ...(options.loaderIdleMs !== undefined ? { loaderIdleMs: options.loaderIdleMs } : {}),
+    ...(options.primaryLoadBytes !== undefined ? { primaryLoadBytes: options.primaryLoadBytes } : {}),
     logger: log,
     drainTimeoutMs: options.drainTimeoutMs,
     watch: options.watch,
