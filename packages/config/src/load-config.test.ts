@@ -63,6 +63,13 @@ describe('parseConfigText', () => {
     }
   });
 
+  it('runs a schema with an async refinement (validated with zod\'s async parse), and locates what it refuses', async () => {
+    const known = new Set(['ada', 'grace']);
+    const asyncSchema = z.object({ user: z.string().refine(async (u) => known.has(u), { message: 'no such user' }), port: z.number() });
+    expect((await parseConfigText('user: ada\nport: 1\n', 'a.yaml', asyncSchema)).value).toEqual({ user: 'ada', port: 1 });
+    expect(brief(await problems('port: 1\nuser: bob\n', asyncSchema))).toEqual(['2:7 user GENSWAP_CONFIG_INVALID_VALUE']);
+  });
+
   it('says what was expected and what was found, and suggests the key a typo meant', async () => {
     const ps = await problems('server:\n  port: "80"\n  hots: x\n');
     expect(ps.map((p) => p.message)).toEqual(['expected number, got string ("80")', 'unknown key "hots" (did you mean "host"?)']);

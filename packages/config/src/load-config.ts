@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import { safeParseAsync } from 'zod/v4/core';
+import { $ZodAsyncError, type $ZodType, safeParse, safeParseAsync } from 'zod/v4/core';
 import { LoadCompileContext } from './compile-context.js';
 import { controlCharacter, decodeText } from './decode-text.js';
 import { requireDefinition } from './definition.js';
@@ -14,7 +14,7 @@ import { formatPath, ProblemList } from './problems.js';
 import { readFileBounded, readFileBoundedSync } from './read-file.js';
 import { closestKey } from './suggest.js';
 import type { ConfigDefinition, ConfigPath, ConfigProblem, LoadedConfig, LoadOptions } from './types.js';
-import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
+import { findUnknownKeys, strictEverywhere, type UnknownKey } from './unknown-keys.js';
 import { yamlToValue } from './yaml-to-value.js';
 import { issuesToProblems } from './zod-issues.js';
 
@@ -37,6 +37,20 @@ function unknownKeyMessage(u: UnknownKey): string {
   if (guess !== undefined) return `unknown key "${u.key}" (did you mean "${guess}"?)`;
   if (u.known.length > 0 && u.known.length <= 8) return `unknown key "${u.key}" (known keys here: ${u.known.join(', ')})`;
   return `unknown key "${u.key}"`;
+}
+
+/**
+ * zod's synchronous parse, and the asynchronous one only for a schema that needs it (an async
+ * refinement or transform: the sync parse throws $ZodAsyncError on meeting one). Most schemas
+ * are synchronous, and the sync parse skips a promise per field.
+ */
+async function validate(schema: $ZodType, value: unknown): ReturnType<typeof safeParseAsync> {
+  try {
+    return safeParse(schema, value);
+  } catch (err) {
+    if (err instanceof $ZodAsyncError) return safeParseAsync(schema, value);
+    throw err;
+  }
 }
 
 const INCOMPLETE: unique symbol = Symbol('incomplete');
@@ -141,15 +155,18 @@ async function processText(text: string, file: string, definition: ConfigDefinit
 
   const t2 = performance.now();
   const at = (p: ConfigPath, where: 'value' | 'key'): { line: number; column: number } => fullParse().at(p, where);
+  let result = await validate(definition.schema, value);
   const reported = new Set<string>();
   const unknownPaths: ConfigPath[] = [];
-  for (const u of findUnknownKeys(definition.schema, value)) {
-    const where = formatPath(u.path);
-    reported.add(where);
-    unknownPaths.push(u.path);
-    problems.add({ file, ...at(u.path, 'key'), path: where, message: unknownKeyMessage(u), code: 'GENSWAP_CONFIG_UNKNOWN_KEY' });
+  // Where zod refuses every unknown key itself, a value it accepted has none: no walk needed.
+  if (!result.success || !strictEverywhere(definition.schema)) {
+    for (const u of findUnknownKeys(definition.schema, value)) {
+      const where = formatPath(u.path);
+      reported.add(where);
+      unknownPaths.push(u.path);
+      problems.add({ file, ...at(u.path, 'key'), path: where, message: unknownKeyMessage(u), code: 'GENSWAP_CONFIG_UNKNOWN_KEY' });
+    }
   }
-  let result = await safeParseAsync(definition.schema, value);
   if (!result.success) {
     const issues = result.error.issues;
     for (const p of issuesToProblems(issues, value)) {
@@ -164,7 +181,7 @@ async function processText(text: string, file: string, definition: ConfigDefinit
       // finds (bad CIDRs, bad list lines) instead of revealing it after the typo is fixed.
       for (const i of issues) for (const key of i.keys) unknownPaths.push([...(i.path as (string | number)[]), key]);
       for (const p of unknownPaths) deleteAt(value, p);
-      const retry = await safeParseAsync(definition.schema, value);
+      const retry = await validate(definition.schema, value);
       if (retry.success) result = retry;
     }
   }

@@ -102,6 +102,9 @@ export function readFileBoundedSync(file: string, maxBytes: number, limitName: s
     let buf: Buffer = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
     for (let total = 0; ; ) {
       const bytesRead = readSync(fd, buf, total, buf.length - total, null);
+      // Exactly the size fstat gave, and short of the one byte more asked for: that is the end
+      // (the read that would return 0 is one syscall too many for a small config).
+      if (total + bytesRead === stat.size && total + bytesRead < buf.length) return { ok: true, bytes: buf.subarray(0, stat.size) };
       const next = afterRead(buf, total, bytesRead, maxBytes, limitName);
       if (!Buffer.isBuffer(next)) return next;
       buf = next;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { findUnknownKeys } from './unknown-keys.js';
+import { findUnknownKeys, strictEverywhere } from './unknown-keys.js';
 
 const paths = (schema: z.ZodType, data: unknown): string[] => findUnknownKeys(schema, data).map((u) => u.path.join('.'));
 
@@ -72,5 +72,34 @@ describe('findUnknownKeys', () => {
   it('reports the keys declared where the unknown key sits', () => {
     const [u] = findUnknownKeys(z.object({ server: z.object({ port: z.number(), host: z.string() }) }), { server: { prot: 1 } });
     expect(u).toEqual({ path: ['server', 'prot'], key: 'prot', known: ['port', 'host'] });
+  });
+});
+
+describe('strictEverywhere', () => {
+  const strict = z.strictObject({ a: z.strictObject({ b: z.number() }).optional(), list: z.array(z.strictObject({ c: z.string() })).default([]) });
+  const cases: [string, z.ZodType, boolean][] = [
+    ['strict objects, through optional, default and arrays', strict, true],
+    ['a record and a union of strict objects', z.strictObject({ m: z.record(z.string(), z.union([z.strictObject({ x: z.number() }), z.strictObject({ y: z.number() })])) }), true],
+    ['a loose object (its catchall takes any key)', z.strictObject({ l: z.looseObject({ k: z.number() }) }), true],
+    ['a default (stripping) object deep inside', z.strictObject({ a: z.array(z.object({ b: z.number() })) }), false],
+    ['a catch, which turns a refusal into a value', z.strictObject({ a: z.strictObject({ b: z.number() }).catch({ b: 0 }) }), false],
+    ['a recursive strict schema', (() => { const node: z.ZodType = z.strictObject({ kids: z.lazy(() => z.array(node)).optional() }); return node; })(), true],
+  ];
+
+  it.each(cases)('%s', (_what, schema, expected) => {
+    expect(strictEverywhere(schema)).toBe(expected);
+  });
+
+  it('holds what it promises: where it says true, a value zod accepts has no unknown key the walk would find', () => {
+    const values = [{ a: { b: 1 }, list: [{ c: 'x' }] }, { a: { b: 1, typo: 2 } }, { list: [{ c: 'x', d: 1 }] }, { extra: true }];
+    for (const [, schema, isStrict] of cases) {
+      if (!isStrict) continue;
+      for (const v of values) if (z.safeParse(schema, v).success) expect(findUnknownKeys(schema, v)).toEqual([]);
+    }
+    // And where it says false, the walk is what finds them.
+    expect(z.safeParse(cases[3]![1], { a: [{ b: 1, typo: 2 }] }).success).toBe(true);
+    expect(findUnknownKeys(cases[3]![1], { a: [{ b: 1, typo: 2 }] })).toHaveLength(1);
+    expect(z.safeParse(cases[4]![1], { a: { b: 1, typo: 2 } }).success).toBe(true);
+    expect(findUnknownKeys(cases[4]![1], { a: { b: 1, typo: 2 } })).toHaveLength(1);
   });
 });

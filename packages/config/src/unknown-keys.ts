@@ -131,3 +131,66 @@ export function findUnknownKeys(schema: $ZodType, data: unknown): UnknownKey[] {
   walk([schema], data);
   return found;
 }
+
+const strictCache = new WeakMap<$ZodType, boolean>();
+
+/**
+ * Whether zod itself refuses every key findUnknownKeys would report: every object the schema
+ * reaches is strict (or has a catchall), and no wrapper turns a refusal into success (`catch`,
+ * `success`). Then a value zod accepted has no unknown keys, and the walk can be skipped; it
+ * still runs when zod refuses, for its "did you mean" hints. Computed once per schema.
+ */
+export function strictEverywhere(schema: $ZodType): boolean {
+  let known = strictCache.get(schema);
+  if (known === undefined) {
+    known = strictFrom(schema);
+    strictCache.set(schema, known);
+  }
+  return known;
+}
+
+function strictFrom(root: $ZodType): boolean {
+  const seen = new Set<$ZodType>();
+  const pending = [root];
+  while (pending.length > 0) {
+    const schema = pending.pop()!;
+    if (seen.has(schema)) continue;
+    seen.add(schema);
+    const def = defOf(schema);
+    switch (def.type) {
+      case 'catch':
+      case 'success':
+        return false;
+      case 'object': {
+        if (def['catchall'] === undefined) return false; // zod strips unknown keys: only the walk sees them
+        pending.push(...Object.values(def['shape'] as Record<string, $ZodType>), def['catchall'] as $ZodType);
+        break;
+      }
+      case 'lazy':
+        pending.push((def['getter'] as () => $ZodType)());
+        break;
+      case 'pipe':
+        pending.push(def['in'] as $ZodType);
+        break;
+      case 'intersection':
+        pending.push(def['left'] as $ZodType, def['right'] as $ZodType);
+        break;
+      case 'union':
+        pending.push(...(def['options'] as readonly $ZodType[]));
+        break;
+      case 'record':
+        pending.push(def['valueType'] as $ZodType);
+        break;
+      case 'array':
+        pending.push(def['element'] as $ZodType);
+        break;
+      case 'tuple':
+        pending.push(...(def['items'] as $ZodType[]));
+        if (def['rest'] != null) pending.push(def['rest'] as $ZodType);
+        break;
+      default:
+        if (WRAPPERS.has(def.type)) pending.push(def['innerType'] as $ZodType);
+    }
+  }
+  return true;
+}
