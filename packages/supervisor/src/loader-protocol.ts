@@ -8,7 +8,7 @@ export interface LoaderData {
   readonly load: LoadOptions | undefined;
   /** Nice steps below the thread that starts it (Linux only). */
   readonly nice: number;
-  /** The list cache the thread goes on from (the primary's, or the one a retired thread left). */
+  /** The list cache the thread goes on from: the primary's (which holds what a retired thread sent back). */
   readonly cache?: ListCacheEntries;
 }
 

@@ -7,13 +7,15 @@ import { loadGeneration, type LoadOutcome } from './load-generation.js';
 import type { LoadReply, LoadRequest, LoaderData } from './loader-protocol.js';
 
 /**
- * The loader thread: runs loadGeneration (read, parse, validate, compile, encode) for reloads,
- * so that the primary's event loop only copies the finished bytes into a slot. A million-entry
- * list costs this thread ~150 ms, not the primary. It runs at a lower priority (loaderNice) and
- * reads with blocking calls: it has nothing else to do while a read is under way, and
- * thread-pool round trips cost more than the read. The primary starts it on the first reload and
- * stops it when it has been idle a while (loader-thread.ts); its list cache goes back to the
- * primary after each load that changed it, so the next thread starts where this one stopped.
+ * The loader thread: runs loadGeneration (read, parse, validate, compile, encode) for reloads
+ * that read more than primaryLoadBytes (primary-first-loader.ts), so that the primary's event
+ * loop only copies the finished bytes into a slot. A million-entry list costs this thread
+ * ~150 ms, not the primary. It runs at a lower priority (loaderNice) and reads with blocking
+ * calls: it has nothing else to do while a read is under way, and thread-pool round trips cost
+ * more than the read. The primary starts it on the first such reload and stops it when it has
+ * been idle a while (loader-thread.ts). Its list cache and the primary's are kept in step: it
+ * takes over the primary's when a load request carries it, and sends its own back after each
+ * load that changed it.
  */
 const data = workerData as LoaderData;
 const port = parentPort!;
