@@ -39,6 +39,10 @@ const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 function resolvePlain(s: string): Value {
+  // Most scalars and every key are words: a letter other than n, t, f (null, true, false) can
+  // start nothing but a string, so the tag patterns below need not run for them.
+  const c = s.charCodeAt(0) | 0x20; // ASCII lower case (digits and signs stay out of a-z)
+  if (c >= 0x61 && c <= 0x7a && c !== 0x6e && c !== 0x74 && c !== 0x66) return s;
   if (NULL.test(s)) return null;
   if (BOOL.test(s)) return s[0] === 't' || s[0] === 'T';
   if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
