@@ -48,10 +48,37 @@ async function stormRun(server: AnchorServer, dir: string, mode: Mode, durationS
   }
 }
 
-/** CPU seconds one reload costs the idle server's tree: `count` reloads `gapMs` apart, minus idle. */
-async function cpuPerReload(server: AnchorServer, count: number, gapMs: number, version: { n: number }): Promise<number> {
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  await sleep(gapMs * 2);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A second of the tree's CPU under this is quiet (genswap idles at ~0.7 ms/s: its watchdog timers). */
+const QUIET_CPU_S = 0.003;
+const QUIET_SECONDS = 10;
+const QUIET_MAX_S = 60;
+
+/**
+ * Waits until the tree has been quiet for QUIET_SECONDS seconds in a row (at most QUIET_MAX_S),
+ * and says how long that took. After a storm a server still works for a while without any
+ * request: Node's collectors shrink the heaps the load grew, in rounds up to ~8 s apart (V8's
+ * memory reducer), nginx's and HAProxy's old workers finish. Measured without this wait, that
+ * work landed in the reloads' window (the same build read 1.3-2.1 ms per reload after a storm
+ * and 0.9-1.1 ms without one).
+ */
+async function quiesce(pid: number, seconds: number): Promise<number> {
+  const t0 = performance.now();
+  let quiet = 0;
+  let last = treeCpuSeconds(pid);
+  while (quiet < seconds && performance.now() - t0 < QUIET_MAX_S * 1000) {
+    await sleep(1000);
+    const now = treeCpuSeconds(pid);
+    quiet = now - last < QUIET_CPU_S ? quiet + 1 : 0;
+    last = now;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** CPU seconds one reload costs the quiet server's tree: `count` reloads `gapMs` apart, minus idle. */
+async function cpuPerReload(server: AnchorServer, count: number, gapMs: number, version: { n: number }, quietSeconds: number): Promise<number> {
+  await quiesce(server.pid, quietSeconds);
   const idle0 = treeCpuSeconds(server.pid);
   await sleep(count * gapMs);
   const idle = treeCpuSeconds(server.pid) - idle0;
@@ -111,7 +138,7 @@ export const scenario: Scenario = {
           }
         }
         const perReload: number[] = [];
-        for (let b = 0; b < cpuBatches; b++) perReload.push(await cpuPerReload(server, cpuReloads, cpuGapMs, version));
+        for (let b = 0; b < cpuBatches; b++) perReload.push(await cpuPerReload(server, cpuReloads, cpuGapMs, version, quick ? 0 : QUIET_SECONDS));
         cpu.set(kind, perReload);
       } finally {
         await server?.stop();
@@ -166,7 +193,7 @@ export const scenario: Scenario = {
     }
     notes.push(
       `wrk 4.1: 1 thread, ${connections} keep-alive connections, ${durationS} s per run, ${rounds} rounds (modes alternate their order); it runs on the same 2 cores as the servers. Every response is checked by wrk's Lua hook: status 200 and a version marker; errors are wrk's socket errors plus non-2xx/3xx answers. p99 ratios are taken per round, then their median.`,
-      `Reloads come from a timer in the bench process (idle while wrk runs): write the next config version, then the server's own reload signal (genswap SIGHUP, nginx SIGHUP to the master, HAProxy SIGUSR2 to the master). CPU per reload: ${cpuBatches} batch(es) of ${cpuReloads} reloads ${cpuGapMs} ms apart on the idle server (median of the batches), the tree's CPU (run time of every live thread from /proc/<pid>/task/<tid>/schedstat, plus what the processes reaped from exited workers) minus the same time idle, divided by ${cpuReloads}.`,
+      `Reloads come from a timer in the bench process (idle while wrk runs): write the next config version, then the server's own reload signal (genswap SIGHUP, nginx SIGHUP to the master, HAProxy SIGUSR2 to the master). CPU per reload: ${cpuBatches} batch(es) of ${cpuReloads} reloads ${cpuGapMs} ms apart on the idle server (median of the batches), each once the server has been quiet (under ${QUIET_CPU_S * 1000} ms of CPU a second) for ${QUIET_SECONDS} s in a row (at most ${QUIET_MAX_S} s of waiting), the tree's CPU (run time of every live thread from /proc/<pid>/task/<tid>/schedstat, plus what the processes reaped from exited workers) minus the same time idle, divided by ${cpuReloads}.`,
     );
     return { params: { rounds, durationS, connections, cpuReloads, cpuGapMs, cpuBatches, loadGenerator: 'wrk 4.1 -t1 --latency' }, measurements, ratios, targets, notes, summary };
   },
