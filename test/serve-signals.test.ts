@@ -37,8 +37,10 @@ describe('genswap serve under signals', () => {
     }, 'the reloads of the storm to settle');
     expect(settled.counters.reloadsFailed).toBe(0);
     expect(settled.counters.reloadsOk).toBeGreaterThanOrEqual(1);
-    // Far fewer than 100: a reload takes milliseconds, and every signal arriving meanwhile joins one queued reload.
-    expect(settled.counters.reloadsOk).toBeLessThanOrEqual(10);
+    // Well under 100: the kernel keeps one pending SIGHUP, and signals arriving during a reload
+    // join one queued reload. (A small reload on the primary takes about a millisecond, so a
+    // burst that takes the sender tens of ms here still ends in a few dozen reloads, not ten.)
+    expect(settled.counters.reloadsOk).toBeLessThanOrEqual(50);
     expect(settled.counters.reloadRequests).toBeGreaterThanOrEqual(settled.counters.reloadsOk);
     expect(settled.reloads.history.every((r) => r.ok && r.triggers.includes('signal'))).toBe(true);
     const res = await get(serve.url);
