@@ -9,6 +9,7 @@ import { type Limits, resolveLimits } from './limits.js';
 import type { ListCache } from './list-cache.js';
 import { locate } from './locate.js';
 import { parseYaml } from './parse-yaml.js';
+import { readCode } from './list-compile.js';
 import { NOT_PLAIN, plainYamlValue } from './plain-yaml.js';
 import { formatPath, ProblemList } from './problems.js';
 import { readFileBounded, readFileBoundedSync } from './read-file.js';
@@ -74,10 +75,11 @@ function parseFully(text: string, file: string, limits: Limits, problems: Proble
   };
   for (const p of parsed.problems) problems.add({ file, ...position(p.offset), path: '', message: p.message, code: p.code });
   const doc = parsed.doc;
-  if (!parsed.usable || doc === undefined) return { value: INCOMPLETE, at: () => ({ line: 0, column: 0 }) };
+  const unusable: FullParse = { value: INCOMPLETE, at: () => ({ line: 0, column: 0 }) };
+  if (!parsed.usable || doc === undefined) return unusable;
   if (doc.contents === null) {
     problems.add(wholeFile(file, 'file holds no YAML value (only comments or document markers)', 'GENSWAP_CONFIG_EMPTY'));
-    return { value: INCOMPLETE, at: () => ({ line: 0, column: 0 }) };
+    return unusable;
   }
   const converted = yamlToValue(doc, parsed.lineCounter, limits.maxDepth, limits.maxAliasCount);
   for (const p of converted.problems) problems.add({ file, ...position(p.offset), path: formatPath(p.path), message: p.message, code: p.code });
@@ -97,13 +99,12 @@ export async function loadConfig(file: string, definitionOrSchema: unknown, opti
   const definition = requireDefinition(definitionOrSchema);
   const abs = path.resolve(file);
   const t0 = performance.now();
-  const budget = limits.readBudget < limits.maxBytes;
-  const [maxBytes, limitName] = budget ? [limits.readBudget, 'readBudget'] : [limits.maxBytes, 'maxBytes'];
-  const read = options?.blockingRead === true ? readFileBoundedSync(abs, maxBytes, limitName) : await readFileBounded(abs, maxBytes, limitName);
-  if (!read.ok) {
-    const code = budget && read.code === 'GENSWAP_CONFIG_TOO_LARGE' ? 'GENSWAP_CONFIG_OVER_BUDGET' : read.code;
-    throw new ConfigError(abs, [wholeFile(abs, `cannot read config: ${read.reason}`, code)]);
-  }
+  // The tighter of maxBytes and readBudget bounds the read; a read stopped by the budget says so (readCode).
+  const bound = limits.readBudget < limits.maxBytes
+    ? { bytes: limits.readBudget, limit: 'readBudget', code: 'GENSWAP_CONFIG_OVER_BUDGET' as const }
+    : { bytes: limits.maxBytes, limit: 'maxBytes', code: 'GENSWAP_CONFIG_TOO_LARGE' as const };
+  const read = options?.blockingRead === true ? readFileBoundedSync(abs, bound.bytes, bound.limit) : await readFileBounded(abs, bound.bytes, bound.limit);
+  if (!read.ok) throw new ConfigError(abs, [wholeFile(abs, `cannot read config: ${read.reason}`, readCode(read, bound))]);
   const decoded = decodeText(read.bytes);
   const readMs = performance.now() - t0;
   if (!decoded.ok) throw new ConfigError(abs, [wholeFile(abs, decoded.reason, decoded.code, decoded.line, decoded.column)]);
