@@ -15,3 +15,5 @@ export { pickCanaries } from './rollout.js';
 export { fleetKeys } from './keys.js';
 export { FLEET_ERRORS, FleetError } from './errors.js';
 export type { FleetErrorCode } from './errors.js';
+export { pruneFleet } from './prune.js';
+export type { PruneOptions, PruneResult } from './prune.js';

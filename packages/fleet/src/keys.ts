@@ -12,6 +12,7 @@ export interface FleetKeys {
   readonly manifest: string;
   manifestAt(revision: number): string;
   readonly manifests: string;
+  readonly chunks: string;
   chunk(sha256: string): string;
   readonly instances: string;
   instance(id: string): string;
@@ -27,6 +28,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     // Zero-padded so a prefix range lists them in revision order.
     manifestAt: (revision) => `${p}/manifests/${String(revision).padStart(12, '0')}`,
     manifests: `${p}/manifests/`,
+    chunks: `${p}/chunks/`,
     chunk: (sha256) => `${p}/chunks/${sha256}`,
     instances: `${p}/instances/`,
     instance: (id) => `${p}/instances/${id}`,

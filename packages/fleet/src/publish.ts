@@ -39,41 +39,58 @@ export async function readManifest(etcd: EtcdClient, prefix: string): Promise<{ 
   return { manifest: parseManifest(kv.value, `etcd key ${keys.manifest}`), modRevision: kv.modRevision, etcdRevision: res.revision };
 }
 
+/** Swaps after a put-back of the same manifest (a prune, a rollout update) before giving up. */
+const SAME_REVISION_RETRIES = 3;
+
 /**
  * Writes the files as chunks, then swaps the manifest in one transaction guarded by the
  * manifest key's mod_revision as read before: exactly one of two concurrent publishers wins,
  * the other gets GENSWAP_FLEET_CONFLICT and changed nothing an instance reads (its chunks are
  * unreferenced, harmless). The same transaction keeps a copy under P/manifests/<rev>. Until
  * the swap no instance sees anything: a publisher that dies after writing chunks changes no one.
+ *
+ * A swap that failed because the manifest was put back with the same revision (`fleet prune`
+ * does that with every delete, prune.ts; a rollout release rewrites it too) is no lost race:
+ * the publisher writes its chunks again, since a prune may have removed some it found stored,
+ * and swaps against the new mod_revision.
  */
 export async function publishFiles(etcd: EtcdClient, request: PublishRequest): Promise<PublishResult> {
   const keys = fleetKeys(request.prefix);
-  const { manifest: previous, modRevision } = await readManifest(etcd, request.prefix);
   const stats = { written: 0, reused: 0, bytesWritten: 0 };
-  const files: ManifestFile[] = [];
-  for (const file of request.files) files.push(await writeFileChunks(etcd, keys, file.path, file.bytes, stats));
-  const revision = (previous?.revision ?? 0) + 1;
-  const manifest: Manifest = {
-    format: 1,
-    revision,
-    sha256: contentSha(files),
-    publishedAt: new Date().toISOString(),
-    message: request.message ?? '',
-    config: request.files[0]!.path,
-    files,
-    ...(request.canaries !== undefined ? { rollout: { canaries: request.canaries, released: false } } : {}),
-    ...(request.rollbackOf !== undefined ? { rollbackOf: request.rollbackOf } : {}),
-  };
-  await request.beforeManifest?.();
-  const text = JSON.stringify(manifest);
-  const swap = await etcd.txn(
-    [{ key: keys.manifest, target: 'MOD', modRevision }],
-    [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
-  );
-  if (!swap.succeeded) {
+  for (let attempt = 0; ; attempt++) {
+    const { manifest: previous, modRevision } = await readManifest(etcd, request.prefix);
+    const files: ManifestFile[] = [];
+    stats.reused = 0;
+    for (const file of request.files) files.push(await writeFileChunks(etcd, keys, file.path, file.bytes, stats));
+    const revision = (previous?.revision ?? 0) + 1;
+    const manifest: Manifest = {
+      format: 1,
+      revision,
+      sha256: contentSha(files),
+      publishedAt: new Date().toISOString(),
+      message: request.message ?? '',
+      config: request.files[0]!.path,
+      files,
+      ...(request.canaries !== undefined ? { rollout: { canaries: request.canaries, released: false } } : {}),
+      ...(request.rollbackOf !== undefined ? { rollbackOf: request.rollbackOf } : {}),
+    };
+    if (attempt === 0) await request.beforeManifest?.();
+    const text = JSON.stringify(manifest);
+    const swap = await etcd.txn(
+      [{ key: keys.manifest, target: 'MOD', modRevision }],
+      [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
+    );
+    if (swap.succeeded) return { manifest, chunks: stats, etcdRevision: swap.revision };
+    if (attempt < SAME_REVISION_RETRIES && (await sameRevisionLive(etcd, request.prefix, previous))) continue;
     throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} while this one wrote revision ${revision}; nothing was published`);
   }
-  return { manifest, chunks: stats, etcdRevision: swap.revision };
+}
+
+/** Whether the live manifest is still `before`'s revision (put back, not replaced by another publish). */
+async function sameRevisionLive(etcd: EtcdClient, prefix: string, before: Manifest | undefined): Promise<boolean> {
+  if (before === undefined) return false;
+  const { manifest } = await readManifest(etcd, prefix);
+  return manifest?.revision === before.revision && manifest.sha256 === before.sha256;
 }
 
 /** Every kept manifest, oldest first. */
@@ -89,26 +106,30 @@ export async function listManifests(etcd: EtcdClient, prefix: string): Promise<M
  */
 export async function rollback(etcd: EtcdClient, prefix: string, to: number, message?: string): Promise<PublishResult> {
   const keys = fleetKeys(prefix);
-  const kv = await etcd.get(keys.manifestAt(to));
-  if (kv === undefined) throw new FleetError('GENSWAP_FLEET_NO_REVISION', `revision ${to} is not kept under ${keys.manifests}`);
-  const old = parseManifest(kv.value, `etcd key ${kv.key}`);
-  const { manifest: live, modRevision } = await readManifest(etcd, prefix);
-  const revision = (live?.revision ?? 0) + 1;
-  const manifest: Manifest = {
-    ...old,
-    revision,
-    publishedAt: new Date().toISOString(),
-    message: message ?? `rollback to revision ${to}`,
-    rollbackOf: to,
-  };
-  delete (manifest as { rollout?: unknown }).rollout;
-  const text = JSON.stringify(manifest);
-  const swap = await etcd.txn(
-    [{ key: keys.manifest, target: 'MOD', modRevision }],
-    [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
-  );
-  if (!swap.succeeded) throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollback; nothing changed`);
-  return { manifest, chunks: { written: 0, reused: old.files.reduce((n, f) => n + f.chunks.length, 0), bytesWritten: 0 }, etcdRevision: swap.revision };
+  for (let attempt = 0; ; attempt++) {
+    // Read again on each attempt: a prune that moved the manifest on may have removed revision `to`.
+    const kv = await etcd.get(keys.manifestAt(to));
+    if (kv === undefined) throw new FleetError('GENSWAP_FLEET_NO_REVISION', `revision ${to} is not kept under ${keys.manifests}`);
+    const old = parseManifest(kv.value, `etcd key ${kv.key}`);
+    const { manifest: live, modRevision } = await readManifest(etcd, prefix);
+    const revision = (live?.revision ?? 0) + 1;
+    const manifest: Manifest = {
+      ...old,
+      revision,
+      publishedAt: new Date().toISOString(),
+      message: message ?? `rollback to revision ${to}`,
+      rollbackOf: to,
+    };
+    delete (manifest as { rollout?: unknown }).rollout;
+    const text = JSON.stringify(manifest);
+    const swap = await etcd.txn(
+      [{ key: keys.manifest, target: 'MOD', modRevision }],
+      [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
+    );
+    if (swap.succeeded) return { manifest, chunks: { written: 0, reused: old.files.reduce((n, f) => n + f.chunks.length, 0), bytesWritten: 0 }, etcdRevision: swap.revision };
+    if (attempt < SAME_REVISION_RETRIES && (await sameRevisionLive(etcd, prefix, live))) continue;
+    throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollback; nothing changed`);
+  }
 }
 
 /**
@@ -117,11 +138,14 @@ export async function rollback(etcd: EtcdClient, prefix: string, to: number, mes
  */
 export async function updateRollout(etcd: EtcdClient, prefix: string, revision: number, rollout: NonNullable<Manifest['rollout']>): Promise<Manifest> {
   const keys = fleetKeys(prefix);
-  const { manifest: live, modRevision } = await readManifest(etcd, prefix);
-  if (live?.revision !== revision) throw new FleetError('GENSWAP_FLEET_CONFLICT', `revision ${live?.revision ?? 'none'} replaced revision ${revision} during its rollout`);
-  const manifest: Manifest = { ...live, rollout };
-  const text = JSON.stringify(manifest);
-  const swap = await etcd.txn([{ key: keys.manifest, target: 'MOD', modRevision }], [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }]);
-  if (!swap.succeeded) throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollout of revision ${revision}`);
-  return manifest;
+  for (let attempt = 0; ; attempt++) {
+    const { manifest: live, modRevision } = await readManifest(etcd, prefix);
+    if (live?.revision !== revision) throw new FleetError('GENSWAP_FLEET_CONFLICT', `revision ${live?.revision ?? 'none'} replaced revision ${revision} during its rollout`);
+    const manifest: Manifest = { ...live, rollout };
+    const text = JSON.stringify(manifest);
+    const swap = await etcd.txn([{ key: keys.manifest, target: 'MOD', modRevision }], [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }]);
+    if (swap.succeeded) return manifest;
+    // Put back unchanged in between (a prune): read it again; a new revision fails the check above.
+    if (attempt === SAME_REVISION_RETRIES) throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollout of revision ${revision}`);
+  }
 }

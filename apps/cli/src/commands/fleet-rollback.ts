@@ -10,8 +10,8 @@ Example:
   $ genswap fleet rollback --etcd http://127.0.0.1:2379 --prefix genswap --to 5
   published revision 8: the files of revision 5 again, under genswap
 
-Every published manifest is kept under <prefix>/manifests/, so a rollback needs no etcd history
-(compaction erases it). It is a new revision, so instances move forward to it like any publish.
+Every published manifest is kept under <prefix>/manifests/ (until \`fleet prune\` removes it), so a
+rollback needs no etcd history (compaction erases it). It is a new revision, so instances move forward to it like any publish.
 `;
 
 export function fleetRollbackCommand(io: CliIo): Command {
