@@ -13,7 +13,8 @@ Example:
 Every publish adds a manifest under <prefix>/manifests/ and the chunks of every file that changed,
 and nothing is ever deleted by publishing: a fleet that publishes a big list often fills etcd's
 quota (2 GiB by default; past it etcd refuses every write). Prune keeps the newest --keep
-revisions, the live one, and every revision an instance reports serving or fetching; it deletes
+revisions, the live one, and every revision an instance reports serving or fetching (a GONE
+instance's record counts until \`fleet status --forget-gone\` drops it); it deletes
 the other kept copies and every chunk none of the remaining revisions uses (chunks left by a
 publisher that died are among them). \`fleet rollback --to\` can reach only the revisions kept.
 A publish running at the same time is not harmed: it writes its chunks again and swaps after.
