@@ -1,6 +1,6 @@
-import type { EtcdClient } from './etcd/etcd-client.js';
+import type { EtcdClient, TxnResult } from './etcd/etcd-client.js';
 import { FleetError } from './errors.js';
-import { fleetKeys } from './keys.js';
+import { type FleetKeys, fleetKeys } from './keys.js';
 import { contentSha, type Manifest, type ManifestFile, parseManifest } from './manifest.js';
 import { writeFileChunks, type WriteStats } from './chunks.js';
 
@@ -75,15 +75,20 @@ export async function publishFiles(etcd: EtcdClient, request: PublishRequest): P
       ...(request.rollbackOf !== undefined ? { rollbackOf: request.rollbackOf } : {}),
     };
     if (attempt === 0) await request.beforeManifest?.();
-    const text = JSON.stringify(manifest);
-    const swap = await etcd.txn(
-      [{ key: keys.manifest, target: 'MOD', modRevision }],
-      [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
-    );
+    const swap = await swapManifest(etcd, keys, modRevision, manifest);
     if (swap.succeeded) return { manifest, chunks: stats, etcdRevision: swap.revision };
     if (attempt < SAME_REVISION_RETRIES && (await sameRevisionLive(etcd, request.prefix, previous))) continue;
     throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} while this one wrote revision ${revision}; nothing was published`);
   }
+}
+
+/** Puts `manifest` live and keeps its copy, if the live one's mod_revision is still `modRevision`. */
+function swapManifest(etcd: EtcdClient, keys: FleetKeys, modRevision: number, manifest: Manifest): Promise<TxnResult> {
+  const text = JSON.stringify(manifest);
+  return etcd.txn(
+    [{ key: keys.manifest, target: 'MOD', modRevision }],
+    [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(manifest.revision), value: text } }],
+  );
 }
 
 /** Whether the live manifest is still `before`'s revision (put back, not replaced by another publish). */
@@ -121,11 +126,7 @@ export async function rollback(etcd: EtcdClient, prefix: string, to: number, mes
       rollbackOf: to,
     };
     delete (manifest as { rollout?: unknown }).rollout;
-    const text = JSON.stringify(manifest);
-    const swap = await etcd.txn(
-      [{ key: keys.manifest, target: 'MOD', modRevision }],
-      [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }],
-    );
+    const swap = await swapManifest(etcd, keys, modRevision, manifest);
     if (swap.succeeded) return { manifest, chunks: { written: 0, reused: old.files.reduce((n, f) => n + f.chunks.length, 0), bytesWritten: 0 }, etcdRevision: swap.revision };
     if (attempt < SAME_REVISION_RETRIES && (await sameRevisionLive(etcd, prefix, live))) continue;
     throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollback; nothing changed`);
@@ -142,8 +143,7 @@ export async function updateRollout(etcd: EtcdClient, prefix: string, revision: 
     const { manifest: live, modRevision } = await readManifest(etcd, prefix);
     if (live?.revision !== revision) throw new FleetError('GENSWAP_FLEET_CONFLICT', `revision ${live?.revision ?? 'none'} replaced revision ${revision} during its rollout`);
     const manifest: Manifest = { ...live, rollout };
-    const text = JSON.stringify(manifest);
-    const swap = await etcd.txn([{ key: keys.manifest, target: 'MOD', modRevision }], [{ put: { key: keys.manifest, value: text } }, { put: { key: keys.manifestAt(revision), value: text } }]);
+    const swap = await swapManifest(etcd, keys, modRevision, manifest);
     if (swap.succeeded) return manifest;
     // Put back unchanged in between (a prune): read it again; a new revision fails the check above.
     if (attempt === SAME_REVISION_RETRIES) throw new FleetError('GENSWAP_FLEET_CONFLICT', `another publisher swapped the manifest under ${keys.prefix} during the rollout of revision ${revision}`);
