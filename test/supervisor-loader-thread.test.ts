@@ -247,3 +247,85 @@ describe('reloads on the primary (primaryLoadBytes)', () => {
     expect(compiles()).toHaveLength(6);
   });
 });
+
+describe('the reload warm-up (warmUpLoads)', () => {
+  /** A list-app config directory: config.yaml naming small.txt, and the compiles log. */
+  function listDir(): { file: string; writeConfig: (version: number) => void; writeList: (words: string[]) => void; compiles: () => number } {
+    const dir = mkdtempSync(join(tmpdir(), 'genswap-warm-up-'));
+    tempDirs.push(dir);
+    const file = join(dir, 'config.yaml');
+    const writeList = (words: string[]): void => {
+      writeFileSync(join(dir, 'small.tmp'), `${words.join('\n')}\n`);
+      renameSync(join(dir, 'small.tmp'), join(dir, 'small.txt'));
+    };
+    writeList(['a']);
+    const writeConfig = (version: number): void => writeFileSync(file, `version: ${version}\nlist: small.txt\n`);
+    writeConfig(1);
+    return { file, writeConfig, writeList, compiles: () => readFileSync(join(dir, 'compiles.log'), 'utf8').trim().split('\n').length };
+  }
+
+  const startWarming = async (file: string, warmUpLoads: number, warmUpAfterReloads: number, logger?: object): Promise<Supervisor> => {
+    const supervisor = (await createSupervisor({
+      configFile: file,
+      app: { definition: listApp, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
+      appModule: LIST_APP,
+      worker: WORKER,
+      threads: 1,
+      warmUpLoads,
+      warmUpAfterReloads,
+      load: { listCache: new ListCache({ racyMarginNs: 0n }) },
+      ...(logger !== undefined ? { logger: logger as never } : {}),
+    })) as Supervisor;
+    supervisors.push(supervisor);
+    return supervisor;
+  };
+
+  it('starts after warmUpAfterReloads reloads, publishes nothing, and keeps its list cache to itself', async () => {
+    const { file, writeConfig, writeList, compiles } = listDir();
+    const supervisor = await startWarming(file, 30, 2);
+    writeConfig(2);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2, loadedOn: 'primary' });
+    expect(supervisor.status().reloads.warmUpLoads).toBe(0);
+    writeConfig(3);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 3 });
+    expect(compiles()).toBe(1); // generation 1 compiled the list; both reloads reused it
+    // Changed before the warm-up's first slice runs (a timer: after this synchronous write).
+    writeList(['changed']);
+    await until(() => (supervisor.status().reloads.warmUpLoads === 30 ? true : undefined), 'the warm-up to finish');
+    expect(supervisor.generation).toBe(3);
+    expect(supervisor.status().reloads.history).toHaveLength(2);
+    // The dry loads compiled the changed list once, into a cache of their own, and reused it after.
+    expect(compiles()).toBe(2);
+    // So the real cache still holds what generation 3 was built from: this reload compiles it again.
+    writeConfig(4);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 4 });
+    expect(compiles()).toBe(3);
+    const { result } = await supervisor.run<{ body: string }>(httpTask('/'));
+    expect(JSON.parse(result.body)).toMatchObject({ version: 4, generation: 4 });
+  });
+
+  it('stops at the first dry load that fails, and the next reload reports the problem', async () => {
+    const { file, writeConfig } = listDir();
+    const debug: string[] = [];
+    const logger = { debug: (_: object, msg: string) => debug.push(msg), info() {}, warn() {}, error() {}, child() { return logger; } };
+    const supervisor = await startWarming(file, 1000, 1, logger);
+    writeConfig(2);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 });
+    writeFileSync(file, 'version: -1\nlist: small.txt\n');
+    await until(() => (debug.includes('reload warm-up stopped: a dry load failed') ? true : undefined), 'the warm-up to stop');
+    expect(supervisor.status().reloads.warmUpLoads).toBe(0);
+    const refused = await supervisor.reload();
+    expect(!refused.ok && refused.problems.map((p) => p.code)).toEqual(['GENSWAP_CONFIG_OUT_OF_RANGE']);
+    expect(supervisor.generation).toBe(2);
+  });
+
+  it('never runs with warmUpLoads 0', async () => {
+    const { file, writeConfig } = listDir();
+    const supervisor = await startWarming(file, 0, 1);
+    for (const version of [2, 3, 4]) {
+      writeConfig(version);
+      expect(await supervisor.reload()).toMatchObject({ ok: true, generation: version });
+    }
+    expect(supervisor.status().reloads.warmUpLoads).toBe(0);
+  });
+});

@@ -48,6 +48,7 @@ export async function createSupervisor<C, State = unknown>(options: SupervisorOp
           opts.app,
           { ...load, listCache },
           opts.primaryLoadBytes,
+          { loads: opts.warmUpLoads, afterReloads: opts.warmUpAfterReloads, log },
           new LoaderThread({ moduleUrl: opts.appModuleUrl, load: opts.load, nice: opts.loaderNice }, { idleMs: opts.loaderIdleMs, cache: listCache }),
         );
   let supervisor: Supervisor<C, State>;

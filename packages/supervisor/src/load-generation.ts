@@ -56,6 +56,8 @@ export interface GenerationLoader {
   close(): Promise<void>;
   /** A loader with a thread of its own: whether it is running now. */
   readonly started?: boolean;
+  /** A loader that warms up the primary's reload path: the dry loads it has run. */
+  readonly warmUpLoads?: number;
 }
 
 /**

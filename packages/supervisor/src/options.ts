@@ -78,6 +78,18 @@ export interface SupervisorOptions<C = unknown, State = unknown> {
    * with appModule (without it every reload runs on the primary).
    */
   readonly primaryLoadBytes?: number;
+  /**
+   * Dry loads the primary runs once, in the background, after its warmUpAfterReloads-th reload on
+   * its own thread: the config is read, parsed, validated, compiled and encoded as a reload would,
+   * and nothing is published or kept. V8 compiles code to its optimizing tier only after running
+   * it many times, and a process that reloads a few times a minute would need days to get there;
+   * until then each small reload runs unoptimized code (about 0.9 ms of CPU on the reference
+   * machine, 0.5 ms once warm). The warm-up costs some 0.5 s of CPU once, in slices of a few ms
+   * (reloads and signals go first). 0 turns it off. Default 2 000. Only with appModule.
+   */
+  readonly warmUpLoads?: number;
+  /** Reloads on the primary before the warm-up starts (a process that is never reloaded never pays for it). Default 3. */
+  readonly warmUpAfterReloads?: number;
   /** The worker module (compiled JS) whose default export is `defineWorker(handler)`. */
   readonly worker: string | URL;
   /** Worker threads (pool threads, or HTTP threads with http); fixed size. Default: os.availableParallelism(). */
@@ -125,6 +137,8 @@ export interface ResolvedOptions<C, State> {
   readonly loaderNice: number;
   readonly loaderIdleMs: number;
   readonly primaryLoadBytes: number;
+  readonly warmUpLoads: number;
+  readonly warmUpAfterReloads: number;
   readonly workerFile: string;
   readonly threads: number;
   readonly drainTimeoutMs: number;
@@ -146,6 +160,8 @@ export interface ResolvedOptions<C, State> {
 export const DEFAULT_LOADER_NICE = 10;
 /** primaryLoadBytes: a config of a few thousand lines, or a few thousand list entries, read and parsed in a few ms at most. */
 export const DEFAULT_PRIMARY_LOAD_BYTES = 64 * 1024;
+/** warmUpLoads: measured on the reference machine, 1 000 dry loads took a small reload from 0.9 to 0.6 ms of CPU, 3 000 to 0.5. */
+export const DEFAULT_WARM_UP_LOADS = 2000;
 
 /** Default cap of each worker's young generation (V8 new space), MiB. */
 export const DEFAULT_YOUNG_GENERATION_MB = 8;
@@ -196,6 +212,8 @@ export function resolveOptions<C, State>(options: SupervisorOptions<C, State>): 
     loaderNice: option('loaderNice', options.loaderNice, DEFAULT_LOADER_NICE, 0, 19),
     loaderIdleMs: option('loaderIdleMs', options.loaderIdleMs, 30_000, 0, 2 ** 31 - 1),
     primaryLoadBytes: option('primaryLoadBytes', options.primaryLoadBytes, DEFAULT_PRIMARY_LOAD_BYTES, 0, 2 ** 31 - 1),
+    warmUpLoads: option('warmUpLoads', options.warmUpLoads, DEFAULT_WARM_UP_LOADS, 0, 1_000_000),
+    warmUpAfterReloads: option('warmUpAfterReloads', options.warmUpAfterReloads, 3, 1, 1_000_000),
     workerFile,
     threads: option('threads', options.threads, availableParallelism(), 1, 1024),
     drainTimeoutMs: option('drainTimeoutMs', options.drainTimeoutMs, 10_000, 0, 2 ** 31 - 1),

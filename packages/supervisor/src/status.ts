@@ -50,6 +50,8 @@ export interface SupervisorStatus {
      * without one (false, too, for a supervisor that loads on its own thread).
      */
     readonly loaderThread: boolean;
+    /** Dry loads of the warm-up done so far (option warmUpLoads; 0 before it starts or without it). */
+    readonly warmUpLoads: number;
     /** Oldest first, at most historySize entries. */
     readonly history: readonly ReloadRecord[];
   };

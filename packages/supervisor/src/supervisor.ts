@@ -229,7 +229,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       // With HTTP threads, a task is a request: the threads' in-flight requests count here.
       tasks: { inFlight: this.inFlight.count + (http?.threads.reduce((n, t) => n + t.inFlight, 0) ?? 0) },
       ...(http !== undefined ? { http } : {}),
-      reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, loaderThread: this.loader.started === true, history: this.history.toArray() },
+      reloads: { inProgress: this.reloads.isRunning, queued: this.reloads.isQueued, loaderThread: this.loader.started === true, warmUpLoads: this.loader.warmUpLoads ?? 0, history: this.history.toArray() },
       counters: { ...this.counters },
     };
   }
