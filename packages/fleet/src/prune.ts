@@ -78,21 +78,21 @@ export async function pruneFleet(etcd: EtcdClient, prefix: string, options: Prun
   let removedChunks = 0;
   for (let attempt = 1; ; attempt++) {
     const plan = await makePlan(etcd, keys, keep);
-    const result = (): PruneResult => ({
+    const outcome = (revisions: readonly number[], chunks: number): PruneResult => ({
       live: plan.live.revision,
       kept: plan.kept,
       keptForInstances: plan.keptForInstances,
-      removedRevisions: [...new Set([...removedRevisions, ...(dryRun ? plan.removedRevisions : [])])].sort((a, b) => a - b),
-      removedChunks: removedChunks + (dryRun ? plan.removedChunkKeys.length : 0),
+      removedRevisions: [...revisions].sort((a, b) => a - b),
+      removedChunks: chunks,
       keptChunks: plan.keptChunks,
       dryRun,
     });
-    if (dryRun) return result();
+    if (dryRun) return outcome(plan.removedRevisions, plan.removedChunkKeys.length);
     if (attempt === 1) await options.beforeDelete?.();
     const applied = await applyPlan(etcd, keys, plan);
     for (const rev of applied.revisions) removedRevisions.add(rev);
     removedChunks += applied.chunks;
-    if (applied.complete) return result();
+    if (applied.complete) return outcome([...removedRevisions], removedChunks);
     if (attempt === ATTEMPTS) {
       throw new FleetError('GENSWAP_FLEET_CONFLICT', `publishers changed the manifest under ${keys.prefix} during each of ${ATTEMPTS} prune attempts; ${removedChunks} chunks and ${removedRevisions.size} revisions were removed, the rest is still there (run prune again)`);
     }
