@@ -43,6 +43,24 @@ async function start(file: string, loaderNice?: number): Promise<Supervisor> {
   return supervisor;
 }
 
+/**
+ * A one-thread supervisor of the list app, whose list cache trusts an unchanged file identity at
+ * once (the default waits out a 1 s racy-write margin); `options` adds to it.
+ */
+async function startListApp(file: string, options: Partial<Parameters<typeof createSupervisor>[0]>): Promise<Supervisor> {
+  const supervisor = (await createSupervisor({
+    configFile: file,
+    app: { definition: listApp, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
+    appModule: LIST_APP,
+    worker: WORKER,
+    threads: 1,
+    load: { listCache: new ListCache({ racyMarginNs: 0n }) },
+    ...options,
+  })) as Supervisor;
+  supervisors.push(supervisor);
+  return supervisor;
+}
+
 async function echo(supervisor: Supervisor): Promise<{ generation: number; body: EchoBody }> {
   const { generation, result } = await supervisor.run<{ body: string }>(httpTask('/'));
   return { generation, body: JSON.parse(result.body) as EchoBody };
@@ -195,17 +213,7 @@ describe('reloads on the primary (primaryLoadBytes)', () => {
     writeList('small.txt', ['a']);
     writeList('big.txt', big('x'));
     writeConfig(1);
-    const supervisor = (await createSupervisor({
-      configFile: file,
-      app: { definition: listApp, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
-      appModule: LIST_APP,
-      worker: WORKER,
-      threads: 1,
-      primaryLoadBytes: 1000,
-      // Trust an unchanged file identity at once (the default waits out a 1 s racy-write margin).
-      load: { listCache: new ListCache({ racyMarginNs: 0n }) },
-    })) as Supervisor;
-    supervisors.push(supervisor);
+    const supervisor = await startListApp(file, { primaryLoadBytes: 1000 });
     expect(compiles()).toEqual([threadId, threadId]); // generation 1, on the primary: both lists
 
     // The small list changed, the big one is reused by its identity (not read): on the primary.
@@ -264,21 +272,8 @@ describe('the reload warm-up (warmUpLoads)', () => {
     return { file, writeConfig, writeList, compiles: () => readFileSync(join(dir, 'compiles.log'), 'utf8').trim().split('\n').length };
   }
 
-  const startWarming = async (file: string, warmUpLoads: number, warmUpAfterReloads: number, logger?: object): Promise<Supervisor> => {
-    const supervisor = (await createSupervisor({
-      configFile: file,
-      app: { definition: listApp, createState: () => ({ hits: new Int32Array(new SharedArrayBuffer(4)) }) },
-      appModule: LIST_APP,
-      worker: WORKER,
-      threads: 1,
-      warmUpLoads,
-      warmUpAfterReloads,
-      load: { listCache: new ListCache({ racyMarginNs: 0n }) },
-      ...(logger !== undefined ? { logger: logger as never } : {}),
-    })) as Supervisor;
-    supervisors.push(supervisor);
-    return supervisor;
-  };
+  const startWarming = (file: string, warmUpLoads: number, warmUpAfterReloads: number, logger?: object): Promise<Supervisor> =>
+    startListApp(file, { warmUpLoads, warmUpAfterReloads, ...(logger !== undefined ? { logger: logger as never } : {}) });
 
   it('starts after warmUpAfterReloads reloads, publishes nothing, and keeps its list cache to itself', async () => {
     const { file, writeConfig, writeList, compiles } = listDir();
