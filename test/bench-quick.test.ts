@@ -17,6 +17,9 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const { SCENARIOS } = (await import(path.join(root, 'apps/bench/dist/scenarios/index.js'))) as { SCENARIOS: Record<string, unknown> };
 
+/** The tool each scenario that may skip is measured against. */
+const NEEDS: Record<string, string> = { 'serve-throughput': 'wrk', 'anchor-reload-storm': 'wrk', 'fleet-publish': 'etcd' };
+
 describe('pnpm bench --quick', () => {
   it.each(Object.keys(SCENARIOS))('%s runs and writes a valid report', (name) => {
     const run = spawnSync(process.execPath, [main, name, '--quick', '--out', out], { encoding: 'utf8', timeout: 140_000 });
@@ -25,11 +28,13 @@ describe('pnpm bench --quick', () => {
     const report = JSON.parse(readFileSync(path.join(out, `${name}.json`), 'utf8'));
     expect(report).toMatchObject({ scenario: name, quick: true });
     expect(report.machine.cores).toBeGreaterThan(0);
-    // serve-throughput needs wrk: without it, it says so, and its report says it skipped.
+    // Scenarios measured against wrk or etcd skip without it, say so in one line, and report the skip.
     if (report.params.skipped !== undefined) {
-      expect(name).toBe('serve-throughput');
-      expect(spawnSync('wrk', ['-v']).error).toBeDefined();
-      expect(run.stdout).toContain('serve-throughput: skipped: wrk is not installed');
+      const tool = NEEDS[name];
+      expect(tool).toBeDefined();
+      expect(spawnSync(tool!, ['--version']).error).toBeDefined();
+      expect(report.params.skipped).toContain(`${tool} is not installed`);
+      expect(run.stdout).toContain(`${name}: skipped: ${report.params.skipped}`);
       return;
     }
     const measurements = Object.values(report.measurements) as { median: number; samples: number[] }[];

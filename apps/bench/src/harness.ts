@@ -86,3 +86,15 @@ export function target(name: string, value: number, op: '<=' | '>=', limit: numb
   const met = op === '<=' ? value <= limit : value >= limit;
   return { name, value, target: `${op} ${limit}${unit ? ` ${unit}` : ''}`, met };
 }
+
+/**
+ * A scenario that cannot run here because a tool it measures against is missing (wrk, etcd).
+ * A quick run (the test suite on a machine without it) says so on one line, `<name>: skipped:
+ * <why>`, and reports that it skipped; a full run fails with the same words instead, so a
+ * machine without the tool never replaces published results with a skip.
+ */
+export function skippedRun(name: string, why: string, quick: boolean): ScenarioResult {
+  if (!quick) throw new Error(`${name}: ${why}; nothing measured, results left as they were`);
+  process.stdout.write(`${name}: skipped: ${why}\n`);
+  return { measurements: {}, ratios: {}, targets: [], params: { skipped: why }, notes: [`Skipped: ${why}.`] };
+}

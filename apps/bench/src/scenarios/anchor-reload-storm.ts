@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ANCHOR_KINDS, type AnchorKind, type AnchorServer, missing, startAnchor, WRK } from '../anchors/anchor-server.js';
 import { runWrk, type WrkResult } from '../anchors/wrk.js';
-import { type Scenario, type SummaryRow, target } from '../harness.js';
+import { type Scenario, skippedRun, type SummaryRow, target } from '../harness.js';
 import { type Measurement, measurement, median, round } from '../stats.js';
 import { freePort } from '../support/free-port.js';
 import { treeCpuSeconds } from '../support/process-tree.js';
@@ -116,11 +116,7 @@ export const scenario: Scenario = {
     const cpuBatches = quick ? 1 : 5;
     const notes: string[] = [];
     const kinds: AnchorKind[] = [];
-    if (!existsSync(WRK)) {
-      const why = `anchor-reload-storm skipped: ${WRK} is not installed (apt-get update && apt-get install -y nginx haproxy wrk)`;
-      process.stdout.write(`${why}\n`);
-      return { params: {}, measurements: {}, ratios: {}, targets: [], notes: [why] };
-    }
+    if (!existsSync(WRK)) return skippedRun('anchor-reload-storm', `${WRK} is not installed (apt-get update && apt-get install -y nginx haproxy wrk)`, quick);
     for (const kind of ANCHOR_KINDS) {
       const why = missing(kind);
       if (why === undefined) kinds.push(kind);

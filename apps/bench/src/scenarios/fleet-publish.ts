@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EtcdClient, publishFiles } from '@genswap/fleet';
 import { EtcdServer, haveEtcd } from '@genswap/fleet/testing';
-import type { Scenario } from '../harness.js';
+import { type Scenario, skippedRun } from '../harness.js';
 import { measurement, round } from '../stats.js';
 import { dotted, listEntries } from '../support/lists.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
@@ -97,7 +97,7 @@ export const scenario: Scenario = {
   name: 'fleet-publish',
   title: 'Fleet publish: etcd -> every instance serving, against copying files and SIGHUP',
   async run({ quick }) {
-    if (!haveEtcd()) throw new Error('etcd is not installed (Debian: apt-get install etcd-server); .ci/run installs it');
+    if (!haveEtcd()) return skippedRun('fleet-publish', 'etcd is not installed (Debian: apt-get install etcd-server; .ci/run installs it)', quick);
     const sizes = quick ? [{ name: 'small', entries: 100 }, { name: '10k', entries: 10_000 }] : [{ name: 'small', entries: 100 }, { name: '1M', entries: 1_000_000 }];
     const fleets = quick ? [1] : [1, 5, 10];
     const reps = quick ? 2 : 5;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Scenario, type ScenarioResult, type SummaryRow, type Target, target } from '../harness.js';
+import { type Scenario, skippedRun, type SummaryRow, type Target, target } from '../harness.js';
 import { type Measurement, measurement, median, round } from '../stats.js';
 import { allowedCpus, SERVER_CPUS_ENV } from '../support/cpus.js';
 import { listEntries, sizeLabel, writeListFile } from '../support/lists.js';
@@ -49,16 +49,6 @@ function argsOf(server: Server, file: string): string[] {
 /** Round r starts at the r-th entry, so no server is always first (or last) after another's run. */
 const rotate = <T>(list: readonly T[], r: number): T[] => [...list.slice(r % list.length), ...list.slice(0, r % list.length)];
 
-/**
- * Without wrk: a quick run (CI) says so and reports that it skipped; a full run fails with the
- * same line instead, so a machine without wrk never replaces published results with a skip.
- */
-function skipped(why: string, quick: boolean): ScenarioResult {
-  if (!quick) throw new Error(`serve-throughput: ${why}; nothing measured, results left as they were`);
-  process.stdout.write(`serve-throughput: skipped: ${why}\n`);
-  return { measurements: {}, ratios: {}, targets: [], params: { skipped: why }, notes: [`Skipped: ${why}.`] };
-}
-
 /** The reading, phrased from this run's numbers: where the CPU and the memory went, and by how much a target was missed. */
 function reading(m: Readonly<Record<string, Measurement>>, targets: readonly Target[], big: string): string {
   const med = (k: string): number => m[k]!.median;
@@ -104,7 +94,7 @@ export const scenario: Scenario = {
   name: 'serve-throughput',
   title: `HTTP throughput: genswap serve (${N} threads) vs node:cluster (${N} processes) vs one inline Node process, same handler, wrk`,
   async run({ quick }) {
-    if (findWrk() === undefined) return skipped('wrk is not installed (Debian/Ubuntu: apt-get install wrk)', quick);
+    if (findWrk() === undefined) return skippedRun('serve-throughput', 'wrk is not installed (Debian/Ubuntu: apt-get install wrk)', quick);
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the CLI first (pnpm build)`);
     const rounds = quick ? 1 : 4;
     const timing: RunTiming = quick ? { warmupS: 0, durationS: 1, connections: CONNECTIONS } : { warmupS: 2, durationS: 5, connections: CONNECTIONS };
