@@ -1,5 +1,5 @@
 import { type Machine, machine } from './machine.js';
-import type { Measurement } from './stats.js';
+import type { Interval, Measurement } from './stats.js';
 import type { LineChart } from './svg.js';
 
 /**
@@ -23,6 +23,13 @@ export interface Target {
   /** e.g. `<= 40 ns` or `>= 0.97` */
   readonly target: string;
   readonly met: boolean;
+  /**
+   * For a figure resting on a few noisy rounds (a p99, a ratio of them): the bootstrap interval
+   * over the rounds (stats.ts). A goal inside it is met or missed by the noise, not told apart.
+   */
+  readonly interval?: Interval;
+  /** With an interval: the goal lies inside it, so these rounds cannot tell met from missed. */
+  readonly withinNoise?: boolean;
 }
 
 export interface ScenarioResult {
@@ -82,10 +89,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   };
 }
 
-export function target(name: string, value: number, op: '<=' | '>=', limit: number, unit = ''): Target {
+export function target(name: string, value: number, op: '<=' | '>=', limit: number, unit = '', interval?: Interval): Target {
   const met = op === '<=' ? value <= limit : value >= limit;
-  return { name, value, target: `${op} ${limit}${unit ? ` ${unit}` : ''}`, met };
+  const noise = interval === undefined ? {} : { interval, withinNoise: interval.low <= limit && limit <= interval.high };
+  return { name, value, target: `${op} ${limit}${unit ? ` ${unit}` : ''}`, met, ...noise };
 }
+
 
 /**
  * A scenario that cannot run here because a tool it measures against is missing (wrk, etcd).

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScenarioReport } from './harness.js';
+import { type ScenarioReport, target } from './harness.js';
 import { BEGIN, buildSummary, END, renderScenario, SUMMARY_SLOTS, spliceReadme } from './report.js';
-import { measurement } from './stats.js';
+import { bootstrapInterval, measurement, median } from './stats.js';
 import { lineChart } from './svg.js';
 
 const report: ScenarioReport = {
@@ -29,6 +29,19 @@ describe('report', () => {
     expect(md).toContain('| slow / fast | 10.0 |');
     expect(md).toContain('| fast | 2.00 | <= 1 ns | **not met** |');
     expect(md).toContain('![T](results/demo-c.svg)');
+  });
+
+  it('prints a target\'s interval, and says when its goal lies inside it', () => {
+    const noisy = [0.9, 1.3, 1.0, 1.1, 1.05, 0.95, 1.2, 1.02];
+    const inside = target('p99 ratio', median(noisy), '<=', 1, '', bootstrapInterval([noisy], ([g]) => median(g!)));
+    const clear = target('req/s ratio', 2, '>=', 1, '', { low: 1.8, high: 2.2, level: 0.9 });
+    expect(inside.withinNoise).toBe(true);
+    expect(clear.withinNoise).toBe(false);
+    const md = renderScenario({ ...report, targets: [inside, clear] }, (f) => f);
+    expect(md).toContain(`| p99 ratio | 1.04 (90% interval ${inside.interval!.low.toFixed(2)} – ${inside.interval!.high.toFixed(2)}) | <= 1 | **not met**, within the noise |`);
+    expect(md).toContain('| req/s ratio | 2.00 (90% interval 1.80 – 2.20) | >= 1 | met |');
+    expect(md).toContain('90% percentile bootstrap');
+    expect(renderScenario(report, (f) => f)).not.toContain('bootstrap');
   });
 
   it('prints counts and bytes as whole numbers', () => {

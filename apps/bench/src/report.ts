@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ScenarioReport } from './harness.js';
+import type { ScenarioReport, Target } from './harness.js';
 import { describeMachine } from './machine.js';
 import { lineChart } from './svg.js';
 
@@ -22,6 +22,15 @@ function fmt(value: number, unit?: string): string {
   return value.toFixed(2);
 }
 
+function intervalText(t: Target): string {
+  return t.interval === undefined ? '' : ` (${Math.round(t.interval.level * 100)}% interval ${fmt(t.interval.low)} – ${fmt(t.interval.high)})`;
+}
+
+function verdict(t: Target): string {
+  const base = t.met ? 'met' : '**not met**';
+  return t.withinNoise === true ? `${base}, within the noise` : base;
+}
+
 export function renderScenario(report: ScenarioReport, svgLink: (file: string) => string): string {
   const lines = [`### ${report.scenario}: ${report.title}`, ''];
   lines.push('| measurement | median | min – max | unit | runs |', '|---|---:|---:|---|---:|');
@@ -35,7 +44,14 @@ export function renderScenario(report: ScenarioReport, svgLink: (file: string) =
   }
   if (report.targets.length > 0) {
     lines.push('', '| target | measured | goal | |', '|---|---:|---|---|');
-    for (const t of report.targets) lines.push(`| ${t.name} | ${fmt(t.value)} | ${t.target} | ${t.met ? 'met' : '**not met**'} |`);
+    for (const t of report.targets) lines.push(`| ${t.name} | ${fmt(t.value)}${intervalText(t)} | ${t.target} | ${verdict(t)} |`);
+    const level = report.targets.find((t) => t.interval !== undefined)?.interval?.level;
+    if (level !== undefined) {
+      lines.push(
+        '',
+        `<sub>Intervals: ${Math.round(level * 100)}% percentile bootstrap over this run's rounds (2,000 redraws of the rounds with replacement). A goal inside the interval is met or missed by the run-to-run noise of this few rounds, not told apart.</sub>`,
+      );
+    }
   }
   let previousGroup: string | undefined;
   for (const chart of report.charts ?? []) {
