@@ -23,8 +23,13 @@ import { findWrk, wrkVersion } from '../support/wrk.js';
  * genswap runs through the real CLI (apps/cli/dist/main.js), so these figures measure whichever
  * front end `genswap serve` has when the bench runs.
  */
-type Server = 'genswap serve' | 'node:cluster' | 'inline';
+type Server = 'genswap serve' | 'node:cluster' | 'inline' | 'genswap serve (control)';
 const SERVERS: readonly Server[] = ['genswap serve', 'node:cluster', 'inline'];
+/**
+ * The same genswap serve once more in every default-config round (an A/A control): its ratios to
+ * the first genswap run are what the noise of this machine alone makes of two equal servers.
+ */
+const CONTROL: Server = 'genswap serve (control)';
 const RELOADING: readonly Server[] = ['genswap serve', 'node:cluster'];
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
@@ -38,6 +43,7 @@ const RELOAD_INTERVAL_MS = 100;
 function argsOf(server: Server, file: string): string[] {
   switch (server) {
     case 'genswap serve':
+    case 'genswap serve (control)':
       return [CLI, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--threads', String(N), '--admin', '127.0.0.1:0', '--log-level', 'warn'];
     case 'node:cluster':
       return [CLUSTER, '--config', file, '--processes', String(N)];
@@ -121,7 +127,7 @@ export const scenario: Scenario = {
       writeFileSync(files.get(big)!, serveConfig({ denyFiles: [writeListFile(dir, `deny-${sizeLabel(entries)}.txt`, listEntries(entries))] }));
       for (let r = 0; r < rounds; r++) {
         for (const w of r % 2 === 0 ? workloads : [...workloads].reverse()) {
-          for (const s of rotate(SERVERS, r)) {
+          for (const s of rotate(w === 'default config' ? [...SERVERS, CONTROL] : SERVERS, r)) {
             const run = await steadyRun(argsOf(s, files.get(w)!), timing, dir);
             steady.set(key(s, w), [...(steady.get(key(s, w)) ?? []), run]);
           }
@@ -155,6 +161,9 @@ export const scenario: Scenario = {
         measurements[`${k}: errors and non-200 answers`] = measurement('count', list.map((x) => x.load.errors + x.load.non2xx));
       }
     }
+    const control = of(CONTROL, 'default config');
+    measurements[`${key(CONTROL, 'default config')}: req/s`] = measurement('req/s', control.map((x) => round(x.load.requestsPerSecond, 0)));
+    measurements[`${key(CONTROL, 'default config')}: p99 latency`] = measurement('ms', control.map((x) => round(x.load.p99Ms, 3)));
     const storm = `reload every ${RELOAD_INTERVAL_MS} ms`;
     for (const s of RELOADING) {
       const list = reloads.get(s)!;
@@ -177,8 +186,8 @@ export const scenario: Scenario = {
     };
     const perRound = (f: (x: SteadyRun) => number, a: Server, b: Server, w: Workload): number => round(median(roundRatios(f, a, b, w)), 3);
     /** How far that median moves between runs of this many rounds (the rounds are paired). */
-    const spread = (f: (x: SteadyRun) => number, w: Workload): Interval => {
-      const i = bootstrapInterval([roundRatios(f, 'genswap serve', 'node:cluster', w)], ([g]) => median(g!));
+    const spread = (f: (x: SteadyRun) => number, w: Workload, over: Server = 'node:cluster'): Interval => {
+      const i = bootstrapInterval([roundRatios(f, 'genswap serve', over, w)], ([g]) => median(g!));
       return { ...i, low: round(i.low, 3), high: round(i.high, 3) };
     };
     const rps = (x: SteadyRun): number => x.load.requestsPerSecond;
@@ -192,6 +201,9 @@ export const scenario: Scenario = {
       ratios[`p99, genswap serve / node:cluster, ${w}`] = perRound(p99, 'genswap serve', 'node:cluster', w);
       ratios[`RSS, genswap serve / node:cluster, ${w}`] = perRound(rss, 'genswap serve', 'node:cluster', w);
     }
+    ratios['req/s, genswap serve / the same again (control), default config'] = perRound(rps, 'genswap serve', CONTROL, 'default config');
+    ratios['p99, genswap serve / the same again (control), default config'] = perRound(p99, 'genswap serve', CONTROL, 'default config');
+    const controlSpread = { rps: spread(rps, 'default config', CONTROL), p99: spread(p99, 'default config', CONTROL) };
     const inconsistent = reloads.get('genswap serve')!.reduce((a, x) => a + x.inconsistent, 0);
     const targets = [
       target('req/s, genswap serve / node:cluster (default config)', ratios['req/s, genswap serve / node:cluster, default config']!, '>=', 1, '', spread(rps, 'default config')),
@@ -227,6 +239,7 @@ export const scenario: Scenario = {
         `Memory: the sum of VmRSS over the server's process tree (/proc), sampled every 250 ms while measuring (the peak is reported); RSS counts pages shared between processes (the node binary) once per process, so the PSS sum after the load, which splits them, is given beside it. CPU: utime + stime per thread over the measured run; for genswap serve the first process's main thread is its primary, for the cluster it is the primary (which only hands out connections), for inline it is the one thread serving.`,
         `Reloads: a driver process (support/reload-driver.ts) writes, every ${RELOAD_INTERVAL_MS} ms, the next version of a config whose last rule allows the probed request (odd versions, reload-a, 200) or denies it (even versions, reload-b, 403), asks POST /reload, and learns from each answer which generation that version became. A wrk Lua response callback counts every answer by generation, status and rule (it makes wrk parse headers, so these req/s are lower than the steady ones); an answer is inconsistent when its rule or status is not that of its generation's version. 'Old and new config both answering' is, per reload, the time from the first answer of the new generation to the last answer of an older one, as the client saw them: for genswap that is requests pinned before the publish finishing after it; for the cluster it also holds the time until its last process has applied the new config (its reload answers once every process has acknowledged).`,
         reading(measurements, targets, big),
+        `Control: every default-config round also runs genswap serve a second time, the same build and arguments, in its place in the rotation. genswap serve / that control run: req/s x${ratios['req/s, genswap serve / the same again (control), default config']} (90% interval x${controlSpread.rps.low}-${controlSpread.rps.high}), p99 x${ratios['p99, genswap serve / the same again (control), default config']} (x${controlSpread.p99.low}-${controlSpread.p99.high}). Two equal servers differ by that much here from the machine alone; a ratio to node:cluster inside that band is not told apart from equal.`,
       ],
     };
   },
