@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileChunks, writeFileChunks } from './chunks.js';
-import { EtcdClient } from './etcd/etcd-client.js';
+import type { EtcdClient } from './etcd/etcd-client.js';
 import { fleetKeys } from './keys.js';
 import type { Manifest } from './manifest.js';
 import { pruneFleet } from './prune.js';
 import { listManifests, publishFiles, readManifest, rollback, updateRollout } from './publish.js';
-import { EtcdServer, haveEtcd } from './testing/etcd-server.js';
+import { haveEtcd } from './testing/etcd-server.js';
+import { useEtcd } from './test-support/use-etcd.js';
 
 const text = (s: string) => Buffer.from(s);
 
@@ -15,13 +16,8 @@ function list(seed: number, lines = 200): Buffer {
 }
 
 describe.skipIf(!haveEtcd())('fleet prune against a real etcd', () => {
-  const server = new EtcdServer();
   let etcd: EtcdClient;
-  beforeAll(async () => {
-    await server.start();
-    etcd = new EtcdClient(server.endpoint);
-  });
-  afterAll(() => server.stop());
+  useEtcd((client) => (etcd = client));
 
   const chunkKeys = async (prefix: string): Promise<string[]> => (await etcd.range(fleetKeys(prefix).chunks, { prefix: true, keysOnly: true })).kvs.map((kv) => kv.key).sort();
   const chunksOf = (prefix: string, ...manifests: Manifest[]): string[] => [...new Set(manifests.flatMap((m) => m.files.flatMap((f) => f.chunks.map((c) => fleetKeys(prefix).chunk(c)))))].sort();

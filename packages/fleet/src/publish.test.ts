@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHUNK_BYTES, chunkIndex, readFileChunks, writeFileChunks } from './chunks.js';
-import { EtcdClient } from './etcd/etcd-client.js';
+import type { EtcdClient } from './etcd/etcd-client.js';
 import { fleetKeys } from './keys.js';
 import { listManifests, publishFiles, readManifest, rollback } from './publish.js';
-import { EtcdServer, haveEtcd } from './testing/etcd-server.js';
+import { haveEtcd } from './testing/etcd-server.js';
+import { useEtcd } from './test-support/use-etcd.js';
 
 const text = (s: string) => Buffer.from(s);
 
 describe.skipIf(!haveEtcd())('publish against a real etcd', () => {
-  const server = new EtcdServer();
   let etcd: EtcdClient;
-  beforeAll(async () => {
-    await server.start();
-    etcd = new EtcdClient(server.endpoint);
-  });
-  afterAll(() => server.stop());
+  useEtcd((client) => (etcd = client));
 
   it('a 1M-entry list travels as chunks below the request limit and comes back byte for byte', async () => {
     const lines: string[] = [];

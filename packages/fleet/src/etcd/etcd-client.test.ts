@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer, haveEtcd } from '../testing/etcd-server.js';
+import { describe, expect, it } from 'vitest';
+import { haveEtcd } from '../testing/etcd-server.js';
+import { useEtcd } from '../test-support/use-etcd.js';
 import { EtcdClient, prefixEnd } from './etcd-client.js';
 import { type WatchEvent, watchKey } from './etcd-watch.js';
 
@@ -11,13 +12,8 @@ describe('prefixEnd', () => {
 });
 
 describe.skipIf(!haveEtcd())('EtcdClient against a real etcd', () => {
-  const server = new EtcdServer();
   let etcd: EtcdClient;
-  beforeAll(async () => {
-    await server.start();
-    etcd = new EtcdClient(server.endpoint);
-  });
-  afterAll(() => server.stop());
+  useEtcd((client) => (etcd = client));
 
   it('puts, ranges by prefix and deletes bytes', async () => {
     const bytes = Buffer.from([0, 1, 2, 255]);
