@@ -95,7 +95,6 @@ export function target(name: string, value: number, op: '<=' | '>=', limit: numb
   return { name, value, target: `${op} ${limit}${unit ? ` ${unit}` : ''}`, met, ...noise };
 }
 
-
 /**
  * A scenario that cannot run here because a tool it measures against is missing (wrk, etcd).
  * A quick run (the test suite on a machine without it) says so on one line, `<name>: skipped:
