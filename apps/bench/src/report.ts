@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ScenarioReport, Target } from './harness.js';
 import { describeMachine } from './machine.js';
+import { BOOTSTRAP_RESAMPLES } from './stats.js';
 import { lineChart } from './svg.js';
 
 /**
@@ -49,7 +50,7 @@ export function renderScenario(report: ScenarioReport, svgLink: (file: string) =
     if (level !== undefined) {
       lines.push(
         '',
-        `<sub>Intervals: ${Math.round(level * 100)}% percentile bootstrap over this run's rounds (2,000 redraws of the rounds with replacement). A goal inside the interval is met or missed by the run-to-run noise of this few rounds, not told apart.</sub>`,
+        `<sub>Intervals: ${Math.round(level * 100)}% percentile bootstrap over this run's rounds (${BOOTSTRAP_RESAMPLES.toLocaleString('en-US')} redraws of the rounds with replacement). A goal inside the interval is met or missed by the run-to-run noise of this few rounds, not told apart.</sub>`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapInterval, median } from './stats.js';
+import { bootstrapInterval, median, roundInterval } from './stats.js';
 
 describe('bootstrapInterval', () => {
   const med = ([g]: readonly (readonly number[])[]): number => median(g!);
@@ -42,5 +42,9 @@ describe('bootstrapInterval', () => {
   it('has no interval without samples', () => {
     const i = bootstrapInterval([[]], med);
     expect(Number.isNaN(i.low) && Number.isNaN(i.high)).toBe(true);
+  });
+
+  it('rounds both ends and keeps the level', () => {
+    expect(roundInterval({ low: 0.12345, high: 1.98765, level: 0.9 })).toEqual({ low: 0.123, high: 1.988, level: 0.9 });
   });
 });

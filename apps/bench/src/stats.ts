@@ -37,6 +37,9 @@ export interface Interval {
   readonly level: number;
 }
 
+/** How many times bootstrapInterval redraws the rounds by default. */
+export const BOOTSTRAP_RESAMPLES = 2000;
+
 /** A small deterministic generator (xorshift32), so the same samples always give the same interval. */
 function generator(seed: number): () => number {
   let x = seed | 0 || 1;
@@ -59,7 +62,7 @@ export function bootstrapInterval(
   groups: readonly (readonly number[])[],
   statistic: (groups: readonly (readonly number[])[]) => number,
   level = 0.9,
-  resamples = 2000,
+  resamples = BOOTSTRAP_RESAMPLES,
   seed = 0x9e3779b9,
 ): Interval {
   if (groups.some((g) => g.length === 0)) return { low: Number.NaN, high: Number.NaN, level };
@@ -71,4 +74,9 @@ export function bootstrapInterval(
   results.sort((a, b) => a - b);
   const tail = (1 - level) / 2;
   return { low: results[Math.floor(tail * (resamples - 1))]!, high: results[Math.ceil((1 - tail) * (resamples - 1))]!, level };
+}
+
+/** An interval's ends rounded as the bench rounds its ratios (3 digits by default). */
+export function roundInterval(i: Interval, digits = 3): Interval {
+  return { ...i, low: round(i.low, digits), high: round(i.high, digits) };
 }

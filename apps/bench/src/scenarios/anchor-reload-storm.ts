@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ANCHOR_KINDS, type AnchorKind, type AnchorServer, missing, startAnchor, WRK } from '../anchors/anchor-server.js';
 import { runWrk, type WrkResult } from '../anchors/wrk.js';
 import { type Scenario, skippedRun, type SummaryRow, target } from '../harness.js';
-import { bootstrapInterval, type Interval, type Measurement, measurement, median, round } from '../stats.js';
+import { bootstrapInterval, type Interval, type Measurement, measurement, median, round, roundInterval } from '../stats.js';
 import { freePort } from '../support/free-port.js';
 import { treeCpuSeconds } from '../support/process-tree.js';
 import { existsSync } from 'node:fs';
@@ -169,10 +169,8 @@ export const scenario: Scenario = {
     };
     const inflation = (k: AnchorKind, m: Mode): number => round(median(roundInflations(k, m)), 3);
     /** How far genswap's inflation minus another's moves between runs of this many rounds. */
-    const spread = (other: AnchorKind, m: Mode): Interval => {
-      const i = bootstrapInterval([roundInflations('genswap', m), roundInflations(other, m)], ([g, o]) => median(g!) - median(o!));
-      return { ...i, low: round(i.low, 3), high: round(i.high, 3) };
-    };
+    const spread = (other: AnchorKind, m: Mode): Interval =>
+      roundInterval(bootstrapInterval([roundInflations('genswap', m), roundInflations(other, m)], ([g, o]) => median(g!) - median(o!)));
     const ratios: Record<string, number> = {};
     for (const k of kinds) {
       ratios[`${k}: p99 with a reload every 1 s / without`] = inflation(k, 'reload every 1 s');

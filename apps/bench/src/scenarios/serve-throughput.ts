@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Scenario, skippedRun, type SummaryRow, type Target, target } from '../harness.js';
-import { bootstrapInterval, type Interval, type Measurement, measurement, median, round } from '../stats.js';
+import { bootstrapInterval, type Interval, type Measurement, measurement, median, round, roundInterval } from '../stats.js';
 import { allowedCpus, SERVER_CPUS_ENV } from '../support/cpus.js';
 import { listEntries, sizeLabel, writeListFile } from '../support/lists.js';
 import { serveConfig } from '../support/serve-configs.js';
@@ -186,10 +186,8 @@ export const scenario: Scenario = {
     };
     const perRound = (f: (x: SteadyRun) => number, a: Server, b: Server, w: Workload): number => round(median(roundRatios(f, a, b, w)), 3);
     /** How far that median moves between runs of this many rounds (the rounds are paired). */
-    const spread = (f: (x: SteadyRun) => number, w: Workload, over: Server = 'node:cluster'): Interval => {
-      const i = bootstrapInterval([roundRatios(f, 'genswap serve', over, w)], ([g]) => median(g!));
-      return { ...i, low: round(i.low, 3), high: round(i.high, 3) };
-    };
+    const spread = (f: (x: SteadyRun) => number, w: Workload, over: Server = 'node:cluster'): Interval =>
+      roundInterval(bootstrapInterval([roundRatios(f, 'genswap serve', over, w)], ([g]) => median(g!)));
     const rps = (x: SteadyRun): number => x.load.requestsPerSecond;
     const p99 = (x: SteadyRun): number => x.load.p99Ms;
     const rss = (x: SteadyRun): number => x.rssPeak;
