@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigDir, ConfigDirs, type EchoBody } from './fixtures/serve/config-dir.js';
@@ -21,12 +22,21 @@ interface Status {
   counters: { reloadRequests: number; reloadsOk: number; reloadsFailed: number; tasksLost: number };
 }
 
+/** True once every thread of `pid` is stopped (state T in /proc): a signal sent now stays pending. */
+function stopped(pid: number): boolean {
+  const states = readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2];
+  });
+  return states.length > 0 && states.every((state) => state === 'T');
+}
+
 async function status(admin: string): Promise<Status> {
   return JSON.parse((await get(`${admin}/status`)).body) as Status;
 }
 
 describe('genswap serve under signals', () => {
-  it('a SIGHUP storm (100 signals in a burst) coalesces into a few reloads and leaves the process healthy', async () => {
+  it('a SIGHUP storm (100 signals in a burst) never reloads more often than it was signalled and leaves the process healthy', async () => {
     const dir = configDir(1);
     const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
     dir.write(2);
@@ -36,11 +46,11 @@ describe('genswap serve under signals', () => {
       return s.counters.reloadsOk > 0 && !s.reloads.inProgress && !s.reloads.queued ? s : undefined;
     }, 'the reloads of the storm to settle');
     expect(settled.counters.reloadsFailed).toBe(0);
+    // How many of the 100 reach the process, and how many of those land during a reload (and
+    // join the one queued), depends on how fast this machine reloads; these bounds do not. That
+    // a burst collapses is shown exactly below (a stopped process) and in supervisor-reload.
     expect(settled.counters.reloadsOk).toBeGreaterThanOrEqual(1);
-    // Well under 100: the kernel keeps one pending SIGHUP, and signals arriving during a reload
-    // join one queued reload. (A small reload on the primary takes about a millisecond, so a
-    // burst that takes the sender tens of ms here still ends in a few dozen reloads, not ten.)
-    expect(settled.counters.reloadsOk).toBeLessThanOrEqual(50);
+    expect(settled.counters.reloadRequests).toBeLessThanOrEqual(100);
     expect(settled.counters.reloadRequests).toBeGreaterThanOrEqual(settled.counters.reloadsOk);
     expect(settled.reloads.history.every((r) => r.ok && r.triggers.includes('signal'))).toBe(true);
     const res = await get(serve.url);
@@ -48,6 +58,31 @@ describe('genswap serve under signals', () => {
     expect(res.generation).toBe(settled.generation);
     expect((JSON.parse(res.body) as EchoBody).version).toBe(2);
     expect(serve.child.exitCode).toBeNull();
+  });
+
+  it('100 SIGHUPs sent while the process is stopped become exactly one reload (the kernel keeps one pending), and it serves the new file', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0']);
+    const before = await status(serve.admin!);
+    dir.write(2);
+    process.kill(serve.pid, 'SIGSTOP');
+    try {
+      await until(() => (stopped(serve.pid) ? true : undefined), 'every thread of the process to stop');
+      for (let i = 0; i < 100; i++) process.kill(serve.pid, 'SIGHUP');
+    } finally {
+      process.kill(serve.pid, 'SIGCONT');
+    }
+    const settled = await until(async () => {
+      const s = await status(serve.admin!);
+      return s.counters.reloadsOk > before.counters.reloadsOk && !s.reloads.inProgress && !s.reloads.queued ? s : undefined;
+    }, 'the one reload to finish');
+    expect(settled.counters.reloadRequests - before.counters.reloadRequests).toBe(1);
+    expect(settled.counters.reloadsOk - before.counters.reloadsOk).toBe(1);
+    expect(settled.counters.reloadsFailed).toBe(0);
+    expect(settled.generation).toBe(before.generation + 1);
+    const res = await get(serve.url);
+    expect(res.generation).toBe(settled.generation);
+    expect((JSON.parse(res.body) as EchoBody).version).toBe(2);
   });
 
   it('SIGTERM under load drains: every request sent before the signal is answered, then exit 0', async () => {
