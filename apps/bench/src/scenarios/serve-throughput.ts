@@ -191,6 +191,8 @@ export const scenario: Scenario = {
     const rps = (x: SteadyRun): number => x.load.requestsPerSecond;
     const p99 = (x: SteadyRun): number => x.load.p99Ms;
     const rss = (x: SteadyRun): number => x.rssPeak;
+    /** CPU seconds of the whole tree per answered request: the work each server does per request, whoever is waiting on whom. */
+    const cpuPerRequest = (x: SteadyRun): number => (x.mainThreadCores + x.otherThreadsCores) / x.load.requestsPerSecond;
     const ratios: Record<string, number> = {};
     for (const w of workloads) {
       ratios[`req/s, genswap serve / node:cluster, ${w}`] = perRound(rps, 'genswap serve', 'node:cluster', w);
@@ -198,10 +200,13 @@ export const scenario: Scenario = {
       ratios[`req/s, node:cluster / inline, ${w}`] = perRound(rps, 'node:cluster', 'inline', w);
       ratios[`p99, genswap serve / node:cluster, ${w}`] = perRound(p99, 'genswap serve', 'node:cluster', w);
       ratios[`RSS, genswap serve / node:cluster, ${w}`] = perRound(rss, 'genswap serve', 'node:cluster', w);
+      ratios[`CPU per request, genswap serve / node:cluster, ${w}`] = perRound(cpuPerRequest, 'genswap serve', 'node:cluster', w);
     }
     ratios['req/s, genswap serve / the same again (control), default config'] = perRound(rps, 'genswap serve', CONTROL, 'default config');
     ratios['p99, genswap serve / the same again (control), default config'] = perRound(p99, 'genswap serve', CONTROL, 'default config');
-    const controlSpread = { rps: spread(rps, 'default config', CONTROL), p99: spread(p99, 'default config', CONTROL) };
+    ratios['CPU per request, genswap serve / the same again (control), default config'] = perRound(cpuPerRequest, 'genswap serve', CONTROL, 'default config');
+    const controlSpread = { rps: spread(rps, 'default config', CONTROL), p99: spread(p99, 'default config', CONTROL), cpu: spread(cpuPerRequest, 'default config', CONTROL) };
+    const cpuSpread = spread(cpuPerRequest, 'default config');
     const inconsistent = reloads.get('genswap serve')!.reduce((a, x) => a + x.inconsistent, 0);
     const targets = [
       target('req/s, genswap serve / node:cluster (default config)', ratios['req/s, genswap serve / node:cluster, default config']!, '>=', 1, '', spread(rps, 'default config')),
@@ -238,6 +243,7 @@ export const scenario: Scenario = {
         `Reloads: a driver process (support/reload-driver.ts) writes, every ${RELOAD_INTERVAL_MS} ms, the next version of a config whose last rule allows the probed request (odd versions, reload-a, 200) or denies it (even versions, reload-b, 403), asks POST /reload, and learns from each answer which generation that version became. A wrk Lua response callback counts every answer by generation, status and rule (it makes wrk parse headers, so these req/s are lower than the steady ones); an answer is inconsistent when its rule or status is not that of its generation's version. 'Old and new config both answering' is, per reload, the time from the first answer of the new generation to the last answer of an older one, as the client saw them: for genswap that is requests pinned before the publish finishing after it; for the cluster it also holds the time until its last process has applied the new config (its reload answers once every process has acknowledged).`,
         reading(measurements, targets, big),
         `Control: every default-config round also runs genswap serve a second time, the same build and arguments, in its place in the rotation. genswap serve / that control run: req/s x${ratios['req/s, genswap serve / the same again (control), default config']} (90% interval x${controlSpread.rps.low}-${controlSpread.rps.high}), p99 x${ratios['p99, genswap serve / the same again (control), default config']} (x${controlSpread.p99.low}-${controlSpread.p99.high}). Two equal servers differ by that much here from the machine alone; a ratio to node:cluster inside that band is not told apart from equal.`,
+        `CPU per request (the server tree's CPU over the run divided by its answers; not a target, it shows where a req/s ratio comes from, since wrk shares the cores and req/s also moves with how the scheduler splits them): genswap serve / node:cluster x${ratios['CPU per request, genswap serve / node:cluster, default config']} (90% interval x${cpuSpread.low}-${cpuSpread.high}); genswap serve / the control x${ratios['CPU per request, genswap serve / the same again (control), default config']} (x${controlSpread.cpu.low}-${controlSpread.cpu.high}).`,
       ],
     };
   },
