@@ -299,19 +299,34 @@ describe('the reload warm-up (warmUpLoads)', () => {
     expect(JSON.parse(result.body)).toMatchObject({ version: 4, generation: 4 });
   });
 
-  it('stops at the first dry load that fails, and the next reload reports the problem', async () => {
+  it('pauses at a dry load that fails, and the next good reload resumes it to the full count', async () => {
     const { file, writeConfig } = listDir();
     const debug: string[] = [];
     const logger = { debug: (_: object, msg: string) => debug.push(msg), info() {}, warn() {}, error() {}, child() { return logger; } };
     const supervisor = await startWarming(file, 1000, 1, logger);
     writeConfig(2);
     expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 });
+    // Written before the first slice's timer fires: every dry load of this warm-up sees it.
     writeFileSync(file, 'version: -1\nlist: small.txt\n');
-    await until(() => (debug.includes('reload warm-up stopped: a dry load failed') ? true : undefined), 'the warm-up to stop');
+    const paused = 'reload warm-up paused until the next good reload: a dry load failed';
+    await until(() => (debug.includes(paused) ? true : undefined), 'the warm-up to pause');
     expect(supervisor.status().reloads.warmUpLoads).toBe(0);
     const refused = await supervisor.reload();
     expect(!refused.ok && refused.problems.map((p) => p.code)).toEqual(['GENSWAP_CONFIG_OUT_OF_RANGE']);
     expect(supervisor.generation).toBe(2);
+    // A failed reload does not resume it; a good one does, and it then runs to the end.
+    expect(debug.filter((m) => m === paused)).toHaveLength(1);
+    writeConfig(3);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 3 });
+    await until(() => (supervisor.status().reloads.warmUpLoads === 1000 ? true : undefined), 'the warm-up to finish');
+    expect(debug).toContain('reload warm-up done');
+    expect(debug.filter((m) => m === paused)).toHaveLength(1);
+    expect(supervisor.generation).toBe(3);
+    // Done: later reloads do not start it again.
+    writeConfig(4);
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 4 });
+    expect(supervisor.status().reloads.warmUpLoads).toBe(1000);
+    expect(debug.filter((m) => m === 'reload warm-up done')).toHaveLength(1);
   });
 
   it('never runs with warmUpLoads 0', async () => {

@@ -39,6 +39,8 @@ export class PrimaryFirstLoader implements GenerationLoader {
   private primaryReloads = 0;
   private warmUpDone = 0;
   private warmUpTimer: NodeJS.Timeout | undefined;
+  /** Whether slices of the warm-up are scheduled or running now. */
+  private warming = false;
   private closed = false;
 
   constructor(
@@ -68,7 +70,8 @@ export class PrimaryFirstLoader implements GenerationLoader {
       const outcome = await loadGeneration(configFile, this.app, this.options);
       if (outcome.ok) {
         if (outcome.timings.parseMs >= COLLECT_AFTER_PARSE_MS) collectGarbage();
-        if (++this.primaryReloads === this.warmUp.afterReloads && this.warmUp.loads > 0) this.startWarmUp(configFile);
+        // The first time once afterReloads is reached, and again after a pause (see startWarmUp).
+        if (++this.primaryReloads >= this.warmUp.afterReloads && this.warmUpDone < this.warmUp.loads && !this.warming) this.startWarmUp(configFile);
         return { ...outcome, loadedOn: 'primary' };
       }
       if (!outcome.problems.some((p) => p.code === 'GENSWAP_CONFIG_OVER_BUDGET')) return outcome;
@@ -84,8 +87,10 @@ export class PrimaryFirstLoader implements GenerationLoader {
    * nothing a reload relies on. Nothing it loads is published or kept. Each load finishes within
    * its slice (reads are blocking; only an async schema would await), and slices run between
    * macrotasks, so reloads, signals and admin requests are never held for more than one slice.
-   * After each slice the thread rests as long as the slice took. The first dry load that fails
-   * (the file changed and is bad, or grew past the budget) ends it.
+   * After each slice the thread rests as long as the slice took. A dry load that fails (the file
+   * changed and is bad, grew past the budget, or was caught halfway through an in-place write)
+   * pauses it: the next reload that succeeds here resumes it, on the file that reload read, from
+   * the count reached. An editor's or a script's write in place can no longer end it for good.
    */
   private startWarmUp(configFile: string): void {
     const options: LoadOptions = { ...this.options, listCache: new ListCache({ entries: this.options.listCache?.entries() ?? [] }) };
@@ -97,15 +102,21 @@ export class PrimaryFirstLoader implements GenerationLoader {
         const outcome = await loadGeneration(configFile, this.app, options);
         if (this.closed) return;
         if (!outcome.ok) {
-          this.warmUp.log.debug({ loads: this.warmUpDone, problems: outcome.problems }, 'reload warm-up stopped: a dry load failed');
+          this.warming = false;
+          this.warmUp.log.debug({ loads: this.warmUpDone, problems: outcome.problems }, 'reload warm-up paused until the next good reload: a dry load failed');
           return;
         }
         this.warmUpDone++;
       }
       // As long a pause as the slice took: the warm-up takes at most half of this thread.
-      if (this.warmUpDone < this.warmUp.loads) this.warmUpTimer = setTimeout(() => void slice(), Math.max(1, performance.now() - start)).unref();
-      else this.warmUp.log.debug({ loads: this.warmUpDone, ms: Math.round(performance.now() - t0) }, 'reload warm-up done');
+      if (this.warmUpDone < this.warmUp.loads) {
+        this.warmUpTimer = setTimeout(() => void slice(), Math.max(1, performance.now() - start)).unref();
+      } else {
+        this.warming = false;
+        this.warmUp.log.debug({ loads: this.warmUpDone, ms: Math.round(performance.now() - t0) }, 'reload warm-up done');
+      }
     };
+    this.warming = true;
     this.warmUpTimer = setTimeout(() => void slice(), 1).unref();
   }
 
