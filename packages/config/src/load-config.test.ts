@@ -47,7 +47,8 @@ describe('parseConfigText', () => {
   });
 
   it('reports the same problems at the same places whether the fast path or the yaml package read the text', async () => {
-    // CRLF line ends send a text to the full path (plain-yaml.ts) without moving any column.
+    // A document end marker after the text sends it to the full path (plain-yaml.ts) without
+    // moving any line or column; so do CRLF line ends, which the fast path reads too.
     const texts = [
       'server:\n  port: "80"\n  hots: x\ntags: [a, 1]\nextra: true\n',
       'tags: []\nserver:\n  host: a\n',
@@ -56,10 +57,12 @@ describe('parseConfigText', () => {
     ];
     for (const text of texts) {
       expect(plainYamlValue(text, 64)).not.toBe(NOT_PLAIN);
-      expect(plainYamlValue(text.replaceAll('\n', '\r\n'), 64)).toBe(NOT_PLAIN);
+      expect(plainYamlValue(`${text}...\n`, 64)).toBe(NOT_PLAIN);
       const fast = await problems(text);
       expect(fast.length).toBeGreaterThan(0);
-      expect(fast).toEqual(await problems(text.replaceAll('\n', '\r\n')));
+      expect(fast).toEqual(await problems(`${text}...\n`));
+      expect(plainYamlValue(text.replaceAll('\n', '\r\n'), 64)).not.toBe(NOT_PLAIN);
+      expect(await problems(text.replaceAll('\n', '\r\n'))).toEqual(fast);
     }
   });
 

@@ -43,7 +43,7 @@ function expectAgreement(texts: readonly string[], maxDepth = MAX_DEPTH): number
     if (r.accepted) accepted++; else if (process.env.SHOW_DECLINED) console.log(JSON.stringify(text));
     if (!r.ok) wrong.push(text);
   }
-  expect(wrong.slice(0, 3).map((t) => ({ text: t, fast: plainYamlValue(t, maxDepth), full: fullPath(t, maxDepth) }))).toEqual([]);
+  expect(wrong.slice(0, 3).map((t) => ({ text: JSON.stringify(t), fast: plainYamlValue(t, maxDepth), full: fullPath(t, maxDepth) }))).toEqual([]);
   return accepted;
 }
 
@@ -229,6 +229,40 @@ describe('plain-yaml fast path', () => {
     expect(accepted).toBeGreaterThan(texts.length * 0.1);
   });
 
+  it('reads CRLF line ends as LF: every common-style config, with the full path\'s value', () => {
+    const r = rng(5);
+    const texts = Array.from({ length: 400 }, () =>
+      documentText(r, TAME_SCALARS, TAME_KEYS, { step: 1 + r.int(4), quote: 0.15, comments: true, sameIndentSeq: true }).replaceAll('\n', '\r\n'),
+    );
+    expect(expectAgreement(texts)).toBe(texts.length);
+    // A CRLF document is the same value as its LF original, not merely one the full path agrees with.
+    const lf = 'a: 1\nb:\n  - x y\n  - [p, q]\nc: {d: e} # note\n';
+    expect(same(plainYamlValue(lf.replaceAll('\n', '\r\n'), MAX_DEPTH), plainYamlValue(lf, MAX_DEPTH))).toBe(true);
+    // A CR last in the file is no line end to the `yaml` package (it reads `a: 1\r` as the string
+    // "1\r"), so the fast path leaves it alone.
+    expect(plainYamlValue('a: 1\r', MAX_DEPTH)).toBe(NOT_PLAIN);
+    expect(plainYamlValue('a: 1\n\r', MAX_DEPTH)).toBe(NOT_PLAIN);
+  });
+
+  it('accepts plain scalars of Unicode letters, digits and marks, with the full path\'s value', () => {
+    const words = ['\u00e9', 'na\u00efve', 'Gr\u00f6\u00dfe', '\u6771\u4eac', 'caf\u0065\u0301', '\u041c\u043e\u0441\u043a\u0432\u0430 2026', 'r\u00e8gle-\u00e9t\u00e9', '\u0663\u0664', '\u2167', '/\u00fcber/*'];
+    const texts = words.flatMap((w) => [`k: ${w}\n`, `k: [a, ${w}]\n`, `k: {n: ${w}}\n`, `k:\n- ${w}\n`, `k:\n  - ${w} # c\n`]);
+    expect(expectAgreement(texts)).toBe(texts.length);
+    expect(plainYamlValue('name: Gr\u00f6\u00dfe\nrule: \u6771\u4eac\n', MAX_DEPTH)).toEqual({ name: 'Gr\u00f6\u00dfe', rule: '\u6771\u4eac' });
+    // Digits of other scripts are strings, as in the core schema: only ASCII digits make numbers.
+    expect(plainYamlValue('n: \u0663\u0664\n', MAX_DEPTH)).toEqual({ n: '\u0663\u0664' });
+  });
+
+  it('declines or agrees on mixed documents of non-ASCII scalars, CRLF and CR edits', () => {
+    const r = rng(6);
+    const scalars = [...TAME_SCALARS, '\u00e9', 'Gr\u00f6\u00dfe', '\u6771\u4eac', 'x\u00a0y', 'a\u2028b', '\u0301x', '\u{1f600}', 'e\u0301'];
+    const texts = Array.from({ length: 1500 }, () => {
+      const t = documentText(r, scalars, TAME_KEYS, { step: 1 + r.int(3), quote: 0.2, comments: true, sameIndentSeq: true });
+      return r.chance(0.5) ? mutate(r, t.replaceAll('\n', '\r\n')) : mutate(r, t);
+    });
+    expect(expectAgreement(texts)).toBeGreaterThan(texts.length * 0.1);
+  });
+
   it.each([
     ['a scalar document', 'just words\n'],
     ['a sequence document', '- a\n- b\n'],
@@ -247,7 +281,17 @@ describe('plain-yaml fast path', () => {
     ['an escape in double quotes other than \\\\ \\" \\/ \\n \\t \\r', 'a: "\\u00e9"\n'],
     ['a doubled single quote', "a: 'it''s'\n"],
     ['a tab', 'a:\t1\n'],
-    ['CRLF line ends', 'a: 1\r\nb: 2\r\n'],
+    ['a lone CR inside a line', 'a: 1\rb: 2\n'],
+    ['a CR before a CRLF', 'a: 1\r\r\nb: 2\n'],
+    ['a no-break space in a scalar', 'a: x\u00a0y\n'],
+    ['a no-break space ending a scalar (String#trim would drop it; YAML keeps it)', 'a: x\u00a0\n'],
+    ['a line separator ending a flow item', 'a: [x\u2028]\n'],
+    ['a line separator in a scalar', 'a: x\u2028y\n'],
+    ['a next-line character in a scalar', 'a: x\u0085y\n'],
+    ['a byte order mark in a scalar', 'a: x\ufeffy\n'],
+    ['an emoji in a plain scalar', 'a: ok \u{1f600}\n'],
+    ['a plain scalar starting with a combining mark', 'a: \u0301x\n'],
+    ['a non-ASCII key', '\u00e9t\u00e9: 1\n'],
     ['a key at a stray indentation', 'a:\n    b: 1\n  c: 2\n'],
     ['a sequence entry among keys', 'a: 1\n- b\n'],
     ['a one-pair mapping in a flow sequence', 'a: [b:]\n'],

@@ -2,8 +2,9 @@ import { FORBIDDEN_KEYS } from './yaml-to-value.js';
 
 /**
  * The common case of a config file, read without the `yaml` package: block mappings and
- * sequences, one-line flow sequences, plain scalars of a conservative alphabet, quoted strings
- * without escapes, and comments. It gives the value the full path (parse-yaml.ts, then
+ * sequences, one-line flow sequences, plain scalars of a conservative alphabet (printable ASCII,
+ * and Unicode letters, digits and marks), quoted strings without escapes, and comments; lines end
+ * in LF or CRLF. It gives the value the full path (parse-yaml.ts, then
  * yaml-to-value.ts) would give, or NOT_PLAIN for anything outside that subset or anything the full
  * path would complain about, and the caller then takes the full path, which alone reports
  * problems. Every branch that is unsure gives up rather than guess: a wrong "no" costs a
@@ -54,19 +55,25 @@ function resolvePlain(s: string): Value {
 }
 
 /**
- * A plain scalar as accepted here: printable ASCII, starting with a letter, digit or one of
- * `_ . / ~ ^ $ ( = < +`, or `-` or `:` before a character that is not a space (`-1`, `::1`); no `#`, quotes,
- * backslash, backquote, brackets, braces or commas anywhere; spaces only between words.
- * Indicators YAML gives meaning to at the start (`- ? : , [ ] { } # & * ! | > ' " % @ \``) never
- * start one, so nothing accepted can be an alias, tag, anchor, block scalar or directive.
+ * A plain scalar as accepted here: printable ASCII and Unicode letters, digits and combining marks
+ * (`naïve`, `Größe`, `東京`), starting with a letter, digit or one of `_ . / ~ ^ $ ( = < +`, or
+ * `-` or `:` before a character that is not a space (`-1`, `::1`); no `#`, quotes, backslash,
+ * backquote, brackets, braces or commas anywhere; spaces only between words. Indicators YAML
+ * gives meaning to at the start (`- ? : , [ ] { } # & * ! | > ' " % @ \``) never start one, so
+ * nothing accepted can be an alias, tag, anchor, block scalar or directive. Other non-ASCII
+ * characters (spaces such as U+00A0, U+2028 and U+0085, which YAML 1.1 read as line breaks,
+ * symbols, the byte order mark) are left to the full path.
  */
-const PLAIN = /^(?:[A-Za-z0-9_./~^$(=<+]|[-:](?=[^ ]))[!$%&()*+\-./0-9:;<=>?@A-Z^_a-z|~ ]*$/;
+const PLAIN_ASCII = /^(?:[A-Za-z0-9_./~^$(=<+]|[-:](?=[^ ]))[!$%&()*+\-./0-9:;<=>?@A-Z^_a-z|~ ]*$/;
+const PLAIN_UNICODE = /^(?:[A-Za-z0-9_./~^$(=<+\p{L}\p{N}]|[-:](?=[^ ]))[!$%&()*+\-./0-9:;<=>?@A-Z^_a-z|~ \p{L}\p{N}\p{M}]*$/u;
+/** Anything outside printable ASCII (the ASCII pattern, cheaper, decides strings without it). */
+const NON_ASCII = /[^\x20-\x7e]/;
 /** A key as accepted here: a word, maybe with `-`, `.` or `/` inside (header and path names). */
 const KEY = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,127}$/;
 
 /** A plain scalar's value, or NOT_PLAIN when it is outside the subset or would not be one scalar. */
 function plainScalar(s: string): Result {
-  if (!PLAIN.test(s) || s.endsWith(' ') || s.endsWith(':') || s.includes('  ')) return NOT_PLAIN;
+  if (!(NON_ASCII.test(s) ? PLAIN_UNICODE : PLAIN_ASCII).test(s) || s.endsWith(' ') || s.endsWith(':') || s.includes('  ')) return NOT_PLAIN;
   // `a: b` inside a value is a mapping (or an error), and so is `a:` at the end of a flow item
   // (`[a:]` is a one-pair mapping); a `:` before any other character is part of the scalar
   // (`2001:db8::/32`, `a:b`), in block and flow context alike.
@@ -102,6 +109,23 @@ function quoted(s: string, at: number): { value: string; end: number } | undefin
   return undefined;
 }
 
+/**
+ * `s` without its trailing spaces. Not String.prototype.trimEnd, which also takes U+00A0, U+2028,
+ * U+FEFF and the other Unicode spaces that YAML keeps as part of a plain scalar.
+ */
+function trimSpacesEnd(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0x20) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/** `s` without its leading spaces (see trimSpacesEnd). */
+function trimSpacesStart(s: string): string {
+  let start = 0;
+  while (s.charCodeAt(start) === 0x20) start++;
+  return start === 0 ? s : s.slice(start);
+}
+
 /** Whether `s` from `at` on is nothing, or spaces and then a comment (a `#` after a space). */
 function onlyComment(s: string, at: number): boolean {
   let i = at;
@@ -114,7 +138,7 @@ function flowScalar(s: string, i: number, stops: string): { value: Result; end: 
   if (s[i] === "'" || s[i] === '"') return quoted(s, i) ?? { value: NOT_PLAIN, end: i };
   let end = i;
   while (end < s.length && !stops.includes(s[end]!)) end++;
-  return { value: plainScalar(s.slice(i, end).trimEnd()), end };
+  return { value: plainScalar(trimSpacesEnd(s.slice(i, end))), end };
 }
 
 /**
@@ -167,7 +191,7 @@ function inlineValue(s: string, nestOk: boolean): Result {
     return q !== undefined && onlyComment(s, q.end) ? q.value : NOT_PLAIN;
   }
   const hash = s.indexOf(' #');
-  const plain = (hash < 0 ? s : s.slice(0, hash)).trimEnd();
+  const plain = trimSpacesEnd(hash < 0 ? s : s.slice(0, hash));
   return plainScalar(plain);
 }
 
@@ -181,7 +205,7 @@ function splitKey(text: string): { key: string; rest: string } | undefined {
   const colon = text.indexOf(':');
   if (colon <= 0 || (colon + 1 < text.length && text[colon + 1] !== ' ')) return undefined;
   const key = text.slice(0, colon);
-  return isKey(key) ? { key, rest: text.slice(colon + 1).trimStart() } : undefined;
+  return isKey(key) ? { key, rest: trimSpacesStart(text.slice(colon + 1)) } : undefined;
 }
 
 /** A key of the subset; one that resolves to something other than a string (`80`, `true`, `~`) is left to the full path. */
@@ -286,9 +310,11 @@ export function plainYamlValue(text: string, maxDepth: number): Result {
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    const raw = text.slice(start, end);
+    // A CRLF line end is one line break, as LF is. A CR anywhere else, even last in the file (a
+    // line break to YAML, but part of a scalar to the `yaml` package), is left to the full path,
+    // and so are tabs (never indentation, sometimes a value's whitespace).
+    const raw = text.slice(start, end < text.length && end > start && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
     start = end + 1;
-    // Tabs (never indentation in YAML, sometimes a value's whitespace) and CR line ends: full path.
     if (raw.includes('\t') || raw.includes('\r')) return NOT_PLAIN;
     let indent = 0;
     while (raw.charCodeAt(indent) === 0x20) indent++;
