@@ -132,6 +132,30 @@ describe('genswap serve: HTTP threads', () => {
     expect(serve.lines.some((l) => l.includes('http thread stalled; replacing it') && l.includes('"answered503":true'))).toBe(true);
   });
 
+  it('an idle thread beats at the idle period; the first request after idling puts it back on the busy one, and a stall on it is caught after the deadline, not before', async () => {
+    const dir = configDir(1);
+    // Deadline 2 s: busy period 250 ms, idle period 500 ms (a quarter of the deadline, H1).
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0', '--stall-timeout', '2000']);
+    await until(async () => ((await status(serve.admin!)).http!.threads.every((t) => t.state === 'serving' && t.heartbeatMs === 500) ? true : undefined), 'both threads to go idle');
+    const t0 = performance.now();
+    const stuck = get(`${serve.url}/?op=spin`);
+    const spinning = await until(async () => {
+      const s = await status(serve.admin!);
+      return s.tasks.inFlight === 1 ? s.http!.threads.find((t) => t.inFlight === 1) : undefined;
+    }, 'the spinning request to start');
+    expect(spinning?.heartbeatMs).toBe(250); // it beat on the request, before the handler ran
+    const answer = await stuck;
+    expect(answer.status).toBe(503);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(2000); // never before the deadline
+    const after = await until(async () => {
+      const s = await status(serve.admin!);
+      return s.http!.stalls === 1 && s.workers.alive === 2 && s.http!.threads.every((t) => t.state === 'serving') ? s : undefined;
+    }, 'the stalled thread to be replaced');
+    expect(after.store.slots.every((slot) => slot.pins === 0)).toBe(true);
+    const line = serve.lines.find((l) => l.includes('http thread stalled; replacing it'));
+    expect(Number(/"stalledMs":(\d+)/.exec(line ?? '')?.[1])).toBeGreaterThanOrEqual(2250); // silent for the deadline + the busy period
+  });
+
   it('refuses a request over the header count with 431 (never truncates), and over the body limit with 413', async () => {
     const dir = configDir(1);
     const serve = await startServe(dir.file, ['--max-headers', '20', '--max-body', '100']);

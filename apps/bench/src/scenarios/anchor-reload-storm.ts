@@ -50,7 +50,7 @@ async function stormRun(server: AnchorServer, dir: string, mode: Mode, durationS
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A second of the tree's CPU under this is quiet (genswap idles at ~0.7 ms/s: its watchdog timers). */
+/** A second of the tree's CPU under this is quiet (genswap idles at ~0.8 ms/s: its heartbeats and Node's connection checks). */
 const QUIET_CPU_S = 0.003;
 const QUIET_SECONDS = 10;
 const QUIET_MAX_S = 60;

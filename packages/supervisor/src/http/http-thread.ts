@@ -32,7 +32,9 @@ export interface HttpThreadData {
   readonly limits: ResolvedHttpLimits;
   /** This thread's share of limits.maxConnections. */
   readonly maxConnections: number;
+  /** The beat period while serving, and after a busy tick with no request and none in flight (H1). */
   readonly heartbeatMs: number;
+  readonly idleHeartbeatMs: number;
 }
 
 const data = workerData as HttpThreadData;
@@ -100,6 +102,26 @@ function publish(): void {
   row.publishCounters({ requests, failed, refused });
 }
 
+// H1: the heartbeat. Busy ticks every heartbeatMs; a busy tick that finds no request since the
+// last one and none in flight moves the thread to idleHeartbeatMs, and the next request moves it
+// back (beating first, so a handler stuck on it is judged from its own start).
+let beatMs = 0;
+let tick: NodeJS.Timeout | undefined;
+let requestsAtTick = 0;
+function beatEvery(ms: number): void {
+  clearInterval(tick);
+  beatMs = ms;
+  row.setBeatPeriod(ms);
+  row.beat();
+  tick = setInterval(onTick, ms);
+}
+function onTick(): void {
+  row.beat();
+  publish();
+  if (beatMs !== data.idleHeartbeatMs && requests === requestsAtTick && gate.inFlight === 0 && !draining) beatEvery(data.idleHeartbeatMs);
+  requestsAtTick = requests;
+}
+
 function refuse(res: ServerResponse, status: number, why: string, generation: number): void {
   refused++;
   writeAnswer(res, status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'retry-after': '1' } : {}) }, `${why}\n`, generation, threadId, true, labels.revisionOf(generation));
@@ -156,6 +178,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
   };
 
   return function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (beatMs !== data.heartbeatMs) beatEvery(data.heartbeatMs); // H1: busy again
     requests++;
     const socket = req.socket;
     if (req.rawHeaders.length > limits.maxHeaders * 2) {
@@ -234,11 +257,8 @@ async function main(): Promise<void> {
     throw err;
   });
 
-  const tick = setInterval(() => {
-    row.beat(); // H1
-    publish();
-  }, data.heartbeatMs);
-  row.beat();
+  requestsAtTick = requests;
+  beatEvery(data.heartbeatMs); // H1
   row.setState(STATE_SERVING);
   post({ type: 'serving' });
 

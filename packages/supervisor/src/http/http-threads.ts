@@ -23,7 +23,7 @@ export interface HttpThreadsOptions {
   readonly mode: ListenMode;
   readonly threads: number;
   readonly limits: ResolvedHttpLimits;
-  /** A thread whose event loop has not turned for this long is replaced (H1). */
+  /** A thread whose event loop has not turned for this long is replaced (H1, thread-board.ts). */
   readonly stallTimeoutMs: number;
   /** A thread that is not serving this long after it was started has failed to start. */
   readonly startTimeoutMs: number;
@@ -55,6 +55,8 @@ export interface HttpThreadStatus {
   readonly refused: number;
   /** Threads that took this seat after the first (crashes and stalls). */
   readonly replacements: number;
+  /** How often the thread beats now (H1): the busy period while it serves, the idle one after a beat with no request. */
+  readonly heartbeatMs: number;
 }
 
 export interface HttpStatus {
@@ -72,8 +74,6 @@ interface Seat {
   threadId: number;
   startedAt: Date;
   replacements: number;
-  lastBeats: number;
-  lastBeatAt: number;
   failuresInARow: number;
   /** Condemned by the watchdog, terminating. */
   stalled: boolean;
@@ -93,8 +93,10 @@ export class HttpThreads {
   private readonly board: SharedArrayBuffer;
   private readonly seats: Seat[];
   private readonly socket: ListenSocket;
-  private readonly watchdog: NodeJS.Timeout;
+  /** The next liveness check: when the first thread would be past its deadline (H1). */
+  private watchdog: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  private readonly idleHeartbeatMs: number;
   private closing = false;
   private stalls = 0;
 
@@ -120,6 +122,9 @@ export class HttpThreads {
     this.url = urlOf(socket.address.address, socket.address.port);
     this.board = createBoardBuffer(opts.threads);
     this.heartbeatMs = Math.max(10, Math.min(250, Math.floor(opts.stallTimeoutMs / 4)));
+    // An idle thread wakes a few times per deadline, not 4 times a second: an idle serve costs
+    // about a third of the CPU it did with one period for both.
+    this.idleHeartbeatMs = Math.max(this.heartbeatMs, Math.min(2000, Math.floor(opts.stallTimeoutMs / 4)));
     this.seats = Array.from({ length: opts.threads }, (_, index) => ({
       index,
       row: new SeatRow(this.board, index),
@@ -127,13 +132,10 @@ export class HttpThreads {
       threadId: -1,
       startedAt: new Date(),
       replacements: 0,
-      lastBeats: 0,
-      lastBeatAt: 0,
       failuresInARow: 0,
       stalled: false,
     }));
-    this.watchdog = setInterval(() => this.checkLiveness(), this.heartbeatMs);
-    this.watchdog.unref();
+    this.armWatchdog(opts.stallTimeoutMs);
   }
 
   get aliveCount(): number {
@@ -159,6 +161,7 @@ export class HttpThreads {
           ...seat.row.counters(),
           inFlight: seat.row.inFlight,
           replacements: seat.replacements,
+          heartbeatMs: seat.row.beatPeriodMs,
         };
       }),
     };
@@ -171,7 +174,7 @@ export class HttpThreads {
    */
   async close(timeoutMs: number): Promise<boolean> {
     this.closing = true;
-    clearInterval(this.watchdog);
+    clearTimeout(this.watchdog);
     this.socket.close();
     const results = await Promise.all(this.seats.map((seat) => this.drainSeat(seat, timeoutMs)));
     return results.every(Boolean);
@@ -220,14 +223,13 @@ export class HttpThreads {
       limits: this.opts.limits,
       maxConnections: Math.max(1, Math.ceil(this.opts.limits.maxConnections / this.opts.threads)),
       heartbeatMs: this.heartbeatMs,
+      idleHeartbeatMs: this.idleHeartbeatMs,
     };
     const worker = new Worker(THREAD_FILE, { workerData, resourceLimits: this.opts.resourceLimits, name: `genswap-http-${seat.index}` });
     const threadId = worker.threadId; // -1 once it has exited: keep it now (pins are released by it)
     seat.worker = worker;
     seat.threadId = threadId;
     seat.startedAt = new Date();
-    seat.lastBeats = seat.row.beats;
-    seat.lastBeatAt = performance.now();
 
     let serving = false;
     let fatal: SupervisorError | undefined;
@@ -239,6 +241,7 @@ export class HttpThreads {
       worker.on('message', (message: ThreadMessage) => {
         if (message.type === 'serving') {
           serving = true;
+          this.armWatchdog(0); // its deadline may come before the one the watchdog sleeps until
           seat.failuresInARow = 0;
           clearTimeout(timer);
           resolve();
@@ -286,20 +289,28 @@ export class HttpThreads {
     if (!this.closing && this.seats.every((s) => s.worker !== undefined)) this.socket.rest();
   }
 
-  /** H1: a serving thread whose beat has not moved for stallTimeoutMs is condemned and replaced. */
+  private armWatchdog(delayMs: number): void {
+    if (this.closing) return;
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.checkLiveness(), Math.max(1, Math.ceil(delayMs)));
+    this.watchdog.unref();
+  }
+
+  /**
+   * H1: a serving thread past its deadline is condemned and replaced. Then sleeps until the
+   * earliest moment another one could be (a thread that beats meanwhile moves its own moment on,
+   * seen at that check): about one wake-up per deadline, whatever the heartbeat periods.
+   */
   private checkLiveness(): void {
-    const now = performance.now();
+    const now = process.hrtime.bigint();
+    let nextMs = this.opts.stallTimeoutMs; // no serving thread: look again after one deadline
     for (const seat of this.seats) {
       if (seat.worker === undefined || seat.stalled || seat.row.state !== STATE_SERVING) continue;
-      const beats = seat.row.beats;
-      if (beats !== seat.lastBeats) {
-        seat.lastBeats = beats;
-        seat.lastBeatAt = now;
-        continue;
-      }
-      if (now - seat.lastBeatAt < this.opts.stallTimeoutMs) continue;
-      this.stall(seat, now - seat.lastBeatAt);
+      const overdue = seat.row.overdueMs(now, this.opts.stallTimeoutMs);
+      if (overdue >= 0) this.stall(seat, overdue + this.opts.stallTimeoutMs + seat.row.beatPeriodMs);
+      else nextMs = Math.min(nextMs, -overdue);
     }
+    this.armWatchdog(nextMs);
   }
 
   private stall(seat: Seat, stalledMs: number): void {

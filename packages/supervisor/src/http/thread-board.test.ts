@@ -65,4 +65,32 @@ describe('thread board handler word', () => {
     expect(primary.inFlight).toBe(0);
     expect(new SeatRow(board, 1).counters()).toEqual({ requests: 0, failed: 0, refused: 0 });
   });
+
+  it('H1: a thread is overdue only once it has been silent for the deadline plus the period it announced', () => {
+    const board = createBoardBuffer(2);
+    const thread = new SeatRow(board, 1);
+    const primary = new SeatRow(board, 1);
+    const ms = (n: number): bigint => BigInt(Math.round(n * 1e6));
+    thread.setBeatPeriod(250);
+    const before = process.hrtime.bigint();
+    thread.beat();
+    const after = process.hrtime.bigint();
+    // The beat was stored between before and after, on the clock the primary reads.
+    expect(primary.overdueMs(before + ms(5250), 5000)).toBeLessThanOrEqual(0);
+    expect(primary.overdueMs(after + ms(5250), 5000)).toBeGreaterThanOrEqual(0);
+    expect(primary.overdueMs(after + ms(5000), 5000)).toBeLessThan(0); // the deadline alone is not enough
+    expect(primary.overdueMs(after + ms(6000), 5000)).toBeGreaterThanOrEqual(750 - Number(after - before) / 1e6);
+    // Idle: a longer promise moves the moment on by the difference; a beat moves it on from now.
+    thread.setBeatPeriod(1250);
+    expect(primary.beatPeriodMs).toBe(1250);
+    expect(primary.overdueMs(after + ms(6000), 5000)).toBeLessThan(0);
+    expect(primary.overdueMs(after + ms(6250), 5000)).toBeGreaterThanOrEqual(0);
+    const later = process.hrtime.bigint();
+    thread.beat();
+    expect(primary.overdueMs(later + ms(6249), 5000)).toBeLessThan(0);
+    // Another seat's beat is its own.
+    expect(new SeatRow(board, 0).beatPeriodMs).toBe(0);
+    thread.resetForNewThread();
+    expect(primary.beatPeriodMs).toBe(0);
+  });
 });

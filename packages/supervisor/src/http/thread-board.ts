@@ -8,7 +8,7 @@
  *
  * | int32 word | field     | writer                          | reader         | access                      |
  * |------------|-----------|---------------------------------|----------------|-----------------------------|
- * | 0          | BEAT      | the seat's thread, every tick   | primary        | Atomics.add / load          |
+ * | 0          | PERIOD    | the seat's thread               | primary        | Atomics.store / load        |
  * | 1          | HANDLER   | thread (enter/leave); primary   | primary, thread| Atomics.store/compareExchange|
  * |            |           | (condemn)                       |                |                             |
  * | 2          | HANDLER_FD| thread, before HANDLER goes odd | primary        | plain, ordered by HANDLER   |
@@ -17,11 +17,20 @@
  * | bigint 4   | REQUESTS  | thread, every tick              | primary        | Atomics.store / load        |
  * | bigint 5   | FAILED    | thread, every tick              | primary        | Atomics.store / load        |
  * | bigint 6   | REFUSED   | thread, every tick              | primary        | Atomics.store / load        |
+| bigint 7   | BEAT_AT   | the seat's thread, every tick   | primary        | Atomics.store / load        |
  *
  * Invariants:
  *
- * - **H1 liveness.** A thread whose event loop turns adds 1 to BEAT every tick. The primary calls a
- *   thread stalled only when BEAT has not changed for the whole stall deadline (many ticks).
+ * - **H1 liveness.** A thread whose event loop turns stores the time (process.hrtime, one
+ *   monotonic clock for every thread of the process) in BEAT_AT every tick, and in PERIOD the
+ *   longest it promises to go until the next tick (ms). A thread beats often while it serves
+ *   (the busy period, a quarter of the deadline at most 250 ms) and rarely while idle (no request
+ *   during a busy tick and none in flight: the idle period, a quarter of the deadline at most
+ *   2 s); the first request after idling beats before its handler runs. The primary calls a thread
+ *   stalled once `now - BEAT_AT >= deadline + PERIOD`: the thread stopped at the latest PERIOD
+ *   after its last beat, so it has made no progress for at least the deadline (never less), and
+ *   it is caught at most PERIOD after that. The primary needs no clock of its own per beat: it
+ *   sleeps until the earliest such moment among the threads, and looks again.
  * - **H2 handler word.** HANDLER is even while no handler runs synchronously on the thread, odd
  *   while one does; the thread moves it from 2k to 2k+1 before calling the handler and from 2k+1
  *   to 2k+2 right after the handler returns (its synchronous part). HANDLER_FD, written before the
@@ -40,7 +49,7 @@
 export const ROW_INT32 = 16;
 const ROW_BIGINT = 8;
 
-export const kBeat = 0;
+export const kPeriod = 0;
 export const kHandler = 1;
 export const kHandlerFd = 2;
 export const kInFlight = 3;
@@ -48,6 +57,7 @@ export const kState = 4;
 const kRequests = 4; // BigInt64 index within the row (bytes 32..39)
 const kFailed = 5;
 const kRefused = 6;
+const kBeatAt = 7;
 
 /** Set in HANDLER by the primary when it condemns the thread (H3). */
 export const CONDEMNED = 1 << 30;
@@ -83,8 +93,14 @@ export class SeatRow {
 
   // ---- thread side ----
 
+  /** H1: the event loop turned now. */
   beat(): void {
-    Atomics.add(this.words, this.base + kBeat, 1); // H1
+    Atomics.store(this.big, this.bigBase + kBeatAt, process.hrtime.bigint());
+  }
+
+  /** H1: the longest the thread promises to go between two beats from now on, ms. */
+  setBeatPeriod(ms: number): void {
+    Atomics.store(this.words, this.base + kPeriod, ms);
   }
 
   /** H2: a handler starts on the socket `fd` (-1 when unknown). Returns the odd value to leave with. */
@@ -117,8 +133,19 @@ export class SeatRow {
 
   // ---- primary side ----
 
-  get beats(): number {
-    return Atomics.load(this.words, this.base + kBeat); // H1
+  /** The thread's beat period now (ms): busy or idle (H1). */
+  get beatPeriodMs(): number {
+    return Atomics.load(this.words, this.base + kPeriod);
+  }
+
+  /**
+   * H1: how far past its stall deadline the thread is at `now` (process.hrtime.bigint()), in ms:
+   * >= 0 means it has made no progress for at least `deadlineMs`; a negative value is how long
+   * until it would have, if it does not beat again.
+   */
+  overdueMs(now: bigint, deadlineMs: number): number {
+    const silentMs = Number(now - Atomics.load(this.big, this.bigBase + kBeatAt)) / 1e6;
+    return silentMs - (deadlineMs + Atomics.load(this.words, this.base + kPeriod));
   }
 
   get inFlight(): number {
@@ -151,6 +178,8 @@ export class SeatRow {
 
   /** Clears the per-thread words when a new thread takes the seat (counters stay, H4). */
   resetForNewThread(): void {
+    Atomics.store(this.words, this.base + kPeriod, 0);
+    Atomics.store(this.big, this.bigBase + kBeatAt, 0n);
     Atomics.store(this.words, this.base + kHandler, 0);
     Atomics.store(this.words, this.base + kInFlight, 0);
     Atomics.store(this.words, this.base + kState, STATE_STARTING);
