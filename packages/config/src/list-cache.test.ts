@@ -37,6 +37,18 @@ function setup() {
   return { definition, compiles };
 }
 
+/**
+ * With no racy margin, an identity is trusted once its hash time is past the file's ctime. The
+ * hash time is Date.now() in whole ms, so a load in the same millisecond as the write would hash
+ * again (safe, but not what these tests check): wait for the clock's ms to pass the ctime first.
+ */
+function afterCtime(file: string): void {
+  const ctime = statSync(file, { bigint: true }).ctimeNs;
+  while (BigInt(Date.now()) * 1_000_000n <= ctime) {
+    // at most one millisecond
+  }
+}
+
 describe('list cache', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'genswap-list-cache-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -155,6 +167,7 @@ describe('list cache', () => {
     const listCache = new ListCache({ racyMarginNs: 0n });
     writeFileSync(list, 'gamma\ndelta\n');
     writeFileSync(config, 'words: words.txt\nnote: one\n');
+    afterCtime(list);
     await loadConfig(config, definition, { listCache });
     const second = await loadConfig(config, definition, { listCache });
     expect(listCache.unchangedHits).toBe(1);
@@ -210,6 +223,7 @@ describe('readBudget', () => {
     const listCache = new ListCache({ racyMarginNs: 0n });
     writeFileSync(list, 'beta\n'.repeat(1000)); // 5,000 bytes
     writeFileSync(config, 'words: words.txt\nnote: one\n');
+    afterCtime(list);
     await loadConfig(config, definition, { listCache });
     writeFileSync(config, 'words: words.txt\nnote: two\n');
     const second = await loadConfig(config, definition, { listCache, readBudget: 100 });
