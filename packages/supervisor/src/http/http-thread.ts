@@ -105,6 +105,8 @@ function publish(): void {
 // H1: the heartbeat. Busy ticks every heartbeatMs; a busy tick that finds no request since the
 // last one and none in flight moves the thread to idleHeartbeatMs, and the next request moves it
 // back (beating first, so a handler stuck on it is judged from its own start).
+const busyBeatMs = data.heartbeatMs;
+const idleBeatMs = data.idleHeartbeatMs;
 let beatMs = 0;
 let tick: NodeJS.Timeout | undefined;
 let requestsAtTick = 0;
@@ -118,7 +120,7 @@ function beatEvery(ms: number): void {
 function onTick(): void {
   row.beat();
   publish();
-  if (beatMs !== data.idleHeartbeatMs && requests === requestsAtTick && gate.inFlight === 0 && !draining) beatEvery(data.idleHeartbeatMs);
+  if (beatMs !== idleBeatMs && requests === requestsAtTick && gate.inFlight === 0 && !draining) beatEvery(idleBeatMs);
   requestsAtTick = requests;
 }
 
@@ -178,7 +180,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
   };
 
   return function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (beatMs !== data.heartbeatMs) beatEvery(data.heartbeatMs); // H1: busy again
+    if (beatMs !== busyBeatMs) beatEvery(busyBeatMs); // H1: busy again
     requests++;
     const socket = req.socket;
     if (req.rawHeaders.length > limits.maxHeaders * 2) {
@@ -258,7 +260,7 @@ async function main(): Promise<void> {
   });
 
   requestsAtTick = requests;
-  beatEvery(data.heartbeatMs); // H1
+  beatEvery(busyBeatMs); // H1
   row.setState(STATE_SERVING);
   post({ type: 'serving' });
 
