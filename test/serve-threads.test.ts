@@ -3,10 +3,11 @@
  * 127.0.0.1): spread of connections, replacement of a thread that dies or stalls (its pins
  * released), the limits that bound what a client can make the service hold, and start-up failure.
  */
+import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SupervisorStatus } from '@genswap/supervisor';
+import type { HttpThreadStatus, SupervisorStatus } from '@genswap/supervisor';
 import { ConfigDir } from './fixtures/serve/config-dir.js';
 import { APP, WORKER, get, type HttpAnswer, killAll, runCli, startServe, until } from './fixtures/serve/serve-process.js';
 
@@ -130,6 +131,60 @@ describe('genswap serve: HTTP threads', () => {
     const metrics = await (await fetch(`${serve.admin}/metrics`)).text();
     expect(metrics).toMatch(/genswap_http_thread_stalls_total 1/);
     expect(serve.lines.some((l) => l.includes('http thread stalled; replacing it') && l.includes('"answered503":true'))).toBe(true);
+  });
+
+  it('keep-alive connections that all settled on one thread while the other was replaced spread onto the replacement, and no request is lost', async () => {
+    const dir = configDir(1);
+    const serve = await startServe(dir.file, ['--admin', '127.0.0.1:0', '--stall-timeout', '1000']);
+    const stuck = get(`${serve.url}/?op=spin`);
+    await until(async () => ((await status(serve.admin!)).tasks.inFlight === 1 ? true : undefined), 'the spinning request to start');
+    const agent = new Agent({ keepAlive: true, maxSockets: 12 });
+    try {
+      // While one thread spins, the other accepts all 12 connections (overlapping requests).
+      const first = await Promise.all(Array.from({ length: 12 }, () => get(`${serve.url}/?op=sleep&ms=30`, agent)));
+      const survivor = Number(first[0]!.headers['x-genswap-thread']);
+      expect(first.every((a) => a.status === 200 && Number(a.headers['x-genswap-thread']) === survivor)).toBe(true);
+      expect((await stuck).status).toBe(503);
+      const replaced = await until(async () => {
+        const s = await status(serve.admin!);
+        return s.http!.stalls === 1 && s.http!.threads.every((t) => t.state === 'serving') ? s : undefined;
+      }, 'the stalled thread to be replaced');
+      const seatOf = (s: SupervisorStatus): { held: HttpThreadStatus; fresh: HttpThreadStatus } => {
+        const held = s.http!.threads.find((t) => t.threadId === survivor)!;
+        return { held, fresh: s.http!.threads.find((t) => t !== held)! };
+      };
+      expect(seatOf(replaced).held.connections).toBeGreaterThan(0);
+      expect(seatOf(replaced).fresh.connections).toBe(0);
+      // Keep all 12 connections busy: the survivor closes some after an answer (H5), the agent
+      // reconnects, and the kernel gives some of those connections to the replacement.
+      const answers: HttpAnswer[] = [];
+      const spread = await until(
+        async () => {
+          answers.push(...(await Promise.all(Array.from({ length: 12 }, () => get(`${serve.url}/`, agent)))));
+          const s = await status(serve.admin!);
+          return Math.min(...s.http!.threads.map((t) => t.connections)) >= 4 ? s : undefined; // 8/4 at most: 9 > 2 * 3 + 2 sheds
+        },
+        'the replacement to hold its share of the connections',
+        20_000,
+      );
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers.some((a) => Number(a.headers['x-genswap-thread']) !== survivor)).toBe(true);
+      const { held, fresh } = seatOf(spread);
+      expect(held.connections + fresh.connections).toBeLessThanOrEqual(12); // the agent's sockets (one closed by the last batch is opened by the next)
+      // Every connection the replacement holds is one the survivor closed (the agent opens a new
+      // one only for a closed one, and busy sockets never reach the keep-alive timeout); the
+      // counters are published on the next beat.
+      const counted = await until(async () => {
+        const s = await status(serve.admin!);
+        return seatOf(s).held.rebalanced >= fresh.connections ? seatOf(s) : undefined;
+      }, 'the survivor to publish its rebalanced count');
+      expect(counted.fresh.rebalanced).toBe(0);
+      const metrics = await (await fetch(`${serve.admin}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`genswap_http_connections_open\\{thread="${fresh.seat}"\\} [1-9]`));
+      expect(metrics).toMatch(new RegExp(`genswap_http_connections_rebalanced_total\\{thread="${held.seat}"\\} [1-9]`));
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('an idle thread beats at the idle period; the first request after idling puts it back on the busy one, and a stall on it is caught after the deadline, not before', async () => {

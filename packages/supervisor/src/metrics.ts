@@ -15,6 +15,7 @@ export type TaskOutcomeLabel = 'ok' | 'failed' | 'aborted' | 'lost' | 'rejected'
  * genswap_slot_pins{slot}, genswap_slot_generation{slot}, genswap_workers,
  * genswap_worker_exits_total, genswap_dead_worker_pins_released_total; with HTTP threads also
  * genswap_http_requests_total{thread}, genswap_http_requests_in_flight{thread},
+ * genswap_http_connections_open{thread}, genswap_http_connections_rebalanced_total{thread},
  * genswap_http_failed_total{thread}, genswap_http_refused_total{thread},
  * genswap_http_thread_replacements_total{thread} and genswap_http_thread_stalls_total, where
  * `thread` is the seat (a replacement thread continues its seat's counters).
@@ -92,6 +93,7 @@ export class SupervisorMetrics {
     seatCounter('genswap_http_requests_total', 'HTTP requests received, by thread seat.', (t) => t.requests);
     seatCounter('genswap_http_failed_total', 'HTTP requests whose handler failed (answered 500), by thread seat.', (t) => t.failed);
     seatCounter('genswap_http_refused_total', 'HTTP requests refused by a limit (431, 413, 503, 408, 400), by thread seat.', (t) => t.refused);
+    seatCounter('genswap_http_connections_rebalanced_total', 'Keep-alive connections a thread closed (Connection: close) because it held more than its share, by thread seat.', (t) => t.rebalanced);
     seatCounter('genswap_http_thread_replacements_total', 'HTTP threads started in a seat after its first (crash, stall).', (t) => t.replacements);
     new Gauge({
       name: 'genswap_http_requests_in_flight',
@@ -102,6 +104,17 @@ export class SupervisorMetrics {
         const http = current().http;
         if (http === undefined) return;
         for (const t of http.threads) this.set({ thread: String(t.seat) }, t.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'genswap_http_connections_open',
+      help: 'Client connections open, by thread seat.',
+      labelNames: ['thread'],
+      registers,
+      collect() {
+        const http = current().http;
+        if (http === undefined) return;
+        for (const t of http.threads) this.set({ thread: String(t.seat) }, t.connections);
       },
     });
     new Counter({

@@ -33,7 +33,7 @@ export function formatStatus(status: SupervisorStatus, note?: string): string {
           `http: ${status.http.url} (${status.http.listenMode} listening socket), ${status.http.stalls} stalled threads replaced`,
           ...status.http.threads.map(
             (t) =>
-              `  thread ${t.seat}: ${t.state.padEnd(8)} id ${String(t.threadId).padEnd(4)} ${t.requests} requests, ${t.inFlight} in flight, ${t.failed} failed, ${t.refused} refused, ${t.replacements} replacements`,
+              `  thread ${t.seat}: ${t.state.padEnd(8)} id ${String(t.threadId).padEnd(4)} ${t.requests} requests, ${t.inFlight} in flight, ${t.connections} connections, ${t.failed} failed, ${t.refused} refused, ${t.rebalanced} rebalanced, ${t.replacements} replacements`,
           ),
         ]),
     `reloads: ${c.reloadsOk} ok, ${c.reloadsFailed} failed, ${c.reloadRequests} requested${status.reloads.inProgress ? ', one running' : ''}${status.reloads.queued ? ', one queued' : ''}`,

@@ -99,7 +99,7 @@ const gate = new RequestGate(
 );
 
 function publish(): void {
-  row.publishCounters({ requests, failed, refused });
+  row.publishCounters({ requests, failed, refused, rebalanced });
 }
 
 // H1: the heartbeat. Busy ticks every heartbeatMs; a busy tick that finds no request since the
@@ -124,6 +124,37 @@ function onTick(): void {
   requestsAtTick = requests;
 }
 
+// H5: keep-alive connections follow the threads. A thread holding far more than its share of
+// the connections (thread-board.ts: more than twice, plus two, what the least-loaded serving
+// thread holds; e.g. the survivor after a replacement) closes one: Connection: close on an answer
+// that leaves nothing else running or parked on its connection. The client reconnects, and the
+// kernel gives the new connection to whichever thread accepts first. The board is read at most
+// every shedGapMs; a shed after which this thread holds no fewer connections (the client came
+// back here) doubles that gap, up to SHED_GAP_MAX_MS, and one that worked resets it.
+const SHED_FLOOR = 4;
+const SHED_GAP_MIN_MS = 2;
+const SHED_GAP_MAX_MS = 500;
+let connections = 0;
+let rebalanced = carried.rebalanced;
+let shedGapMs = SHED_GAP_MIN_MS;
+let nextShedCheck = 0;
+/** Connections held when the last shed was decided (its own included), or -1 once that shed was judged. */
+let heldAtShed = -1;
+function shedding(conn: GateConnection, res: ServerResponse): boolean {
+  if (!res.shouldKeepAlive) return false; // closing anyway
+  const now = performance.now();
+  if (now < nextShedCheck) return false;
+  if (heldAtShed >= 0) {
+    shedGapMs = connections >= heldAtShed ? Math.min(SHED_GAP_MAX_MS, shedGapMs * 2) : SHED_GAP_MIN_MS;
+    heldAtShed = -1;
+  }
+  nextShedCheck = now + shedGapMs;
+  if (conn.active !== 1 || conn.backlog.length > 0 || !row.overShare(SHED_FLOOR, process.hrtime.bigint())) return false;
+  heldAtShed = connections;
+  rebalanced++;
+  return true;
+}
+
 function refuse(res: ServerResponse, status: number, why: string, generation: number): void {
   refused++;
   writeAnswer(res, status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'retry-after': '1' } : {}) }, `${why}\n`, generation, threadId, true, labels.revisionOf(generation));
@@ -143,7 +174,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
       fail(req, res, conn, new Error('handler returned no valid HttpResult { status, headers?, body? }'), generation);
       return;
     }
-    writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining, labels.revisionOf(generation));
+    writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining || shedding(conn, res), labels.revisionOf(generation));
     gate.leave(conn);
   };
 
@@ -238,6 +269,10 @@ async function main(): Promise<void> {
   // One more than the limit, so a request over it is seen (and refused) rather than truncated.
   server.maxHeadersCount = limits.maxHeaders + 1;
   server.maxConnections = data.maxConnections;
+  server.on('connection', (socket: Socket) => {
+    row.setConnections(++connections); // H5
+    socket.once('close', () => row.setConnections(--connections));
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // A peer that reset or went away was refused nothing: only count what we answer.
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {

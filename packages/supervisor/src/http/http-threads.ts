@@ -49,6 +49,10 @@ export interface HttpThreadStatus {
   /** Requests this seat received (all its threads so far). */
   readonly requests: number;
   readonly inFlight: number;
+  /** Client connections the thread holds open now. */
+  readonly connections: number;
+  /** Keep-alive connections the seat closed after an answer because it held more than its share (H5). */
+  readonly rebalanced: number;
   /** Requests whose handler threw or returned no valid answer (answered 500). */
   readonly failed: number;
   /** Requests refused by a limit (431, 413, 503, 408, 400). */
@@ -161,6 +165,7 @@ export class HttpThreads {
           startedAt: seat.startedAt.toISOString(),
           ...seat.row.counters(),
           inFlight: seat.row.inFlight,
+          connections: seat.row.connections,
           replacements: seat.replacements,
           heartbeatMs: seat.row.beatPeriodMs,
         };

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { createBoardBuffer, SeatRow } from './thread-board.js';
+import { createBoardBuffer, SeatRow, STATE_DRAINING, STATE_SERVING, STATE_STARTING } from './thread-board.js';
 
 const THREAD = new URL('./test-support/handler-thread.mjs', import.meta.url);
 
@@ -57,13 +57,15 @@ describe('thread board handler word', () => {
   it('H4: counters belong to the seat and survive a new thread taking it', () => {
     const board = createBoardBuffer(2);
     const first = new SeatRow(board, 0);
-    first.publishCounters({ requests: 2 ** 40, failed: 3, refused: 5 });
+    first.publishCounters({ requests: 2 ** 40, failed: 3, refused: 5, rebalanced: 7 });
     first.setInFlight(9);
+    first.setConnections(4);
     first.resetForNewThread();
     const primary = new SeatRow(board, 0);
-    expect(primary.counters()).toEqual({ requests: 2 ** 40, failed: 3, refused: 5 });
+    expect(primary.counters()).toEqual({ requests: 2 ** 40, failed: 3, refused: 5, rebalanced: 7 });
     expect(primary.inFlight).toBe(0);
-    expect(new SeatRow(board, 1).counters()).toEqual({ requests: 0, failed: 0, refused: 0 });
+    expect(primary.connections).toBe(0);
+    expect(new SeatRow(board, 1).counters()).toEqual({ requests: 0, failed: 0, refused: 0, rebalanced: 0 });
   });
 
   it('H1: a thread is overdue only once it has been silent for the deadline plus the period it announced', () => {
@@ -92,5 +94,43 @@ describe('thread board handler word', () => {
     expect(new SeatRow(board, 0).beatPeriodMs).toBe(0);
     thread.resetForNewThread();
     expect(primary.beatPeriodMs).toBe(0);
+  });
+
+  it('H5: a thread sheds only when it holds more than twice (plus two) what the least-loaded live serving thread holds', () => {
+    const board = createBoardBuffer(3);
+    const rows = [0, 1, 2].map((seat) => new SeatRow(board, seat));
+    const set = (...counts: number[]): void => counts.forEach((n, i) => rows[i]!.setConnections(n));
+    for (const r of rows) {
+      r.setState(STATE_SERVING);
+      r.setBeatPeriod(250);
+      r.beat();
+    }
+    const now = (): bigint => process.hrtime.bigint();
+    set(9, 5, 3); // least 3: 9 > 8
+    expect(rows[0]!.overShare(4, now())).toBe(true);
+    expect(rows[1]!.overShare(4, now())).toBe(false); // 5 > 8 no
+    set(8, 5, 3); // 8 is not more than 8
+    expect(rows[0]!.overShare(4, now())).toBe(false);
+    set(19, 13, 13); // a 60/40 split: left alone
+    expect(rows[0]!.overShare(4, now())).toBe(false);
+    set(12, 0, 6);
+    expect(rows[0]!.overShare(4, now())).toBe(true);
+    expect(rows[0]!.overShare(13, now())).toBe(false); // under the floor: never
+    set(3, 0, 0);
+    expect(rows[0]!.overShare(4, now())).toBe(false);
+    // A thread silent for more than twice its period (stuck in a handler) is no target; one that
+    // beats again is.
+    set(12, 0, 12);
+    expect(rows[0]!.overShare(4, now() + 499_000_000n)).toBe(true);
+    expect(rows[0]!.overShare(4, now() + 501_000_000n)).toBe(false);
+    // Only serving threads count: a seat still starting (a replacement) is not a target yet, and
+    // a thread with no other live serving thread never sheds.
+    rows[1]!.setState(STATE_STARTING);
+    expect(rows[0]!.overShare(4, now())).toBe(false);
+    rows[1]!.setState(STATE_SERVING);
+    expect(rows[0]!.overShare(4, now())).toBe(true);
+    rows[1]!.setState(STATE_DRAINING);
+    rows[2]!.setState(STATE_DRAINING);
+    expect(rows[0]!.overShare(4, now())).toBe(false);
   });
 });

@@ -13,11 +13,15 @@
  * |            |           | (condemn)                       |                |                             |
  * | 2          | HANDLER_FD| thread, before HANDLER goes odd | primary        | plain, ordered by HANDLER   |
  * | 3          | IN_FLIGHT | thread, per request             | primary        | Atomics.store / load        |
- * | 4          | STATE     | thread                          | primary        | Atomics.store / load        |
+ * | 4          | STATE     | thread                          | primary, every | Atomics.store / load        |
+ * |            |           |                                 | thread (H5)    |                             |
+ * | 5          | CONNS     | thread, per connection opened   | primary, every | Atomics.store / load        |
+ * |            |           | or closed                       | thread (H5)    |                             |
+ * | bigint 3   | REBALANCED| thread, every tick              | primary        | Atomics.store / load        |
  * | bigint 4   | REQUESTS  | thread, every tick              | primary        | Atomics.store / load        |
  * | bigint 5   | FAILED    | thread, every tick              | primary        | Atomics.store / load        |
  * | bigint 6   | REFUSED   | thread, every tick              | primary        | Atomics.store / load        |
-| bigint 7   | BEAT_AT   | the seat's thread, every tick   | primary        | Atomics.store / load        |
+ * | bigint 7   | BEAT_AT   | the seat's thread, every tick   | primary        | Atomics.store / load        |
  *
  * Invariants:
  *
@@ -42,8 +46,21 @@
  *   socket named by HANDLER_FD is the stuck request's, still open and not written by the thread,
  *   and the primary may answer it (503) before terminating the thread. Exactly one of the two
  *   exchanges wins: that is the whole race.
- * - **H4 counters.** REQUESTS, FAILED and REFUSED are the seat's totals; a thread starting in a
- *   seat continues from the values it finds, and only the seat's current thread writes them.
+ * - **H4 counters.** REQUESTS, FAILED, REFUSED and REBALANCED are the seat's totals; a thread
+ *   starting in a seat continues from the values it finds, and only the seat's current thread
+ *   writes them.
+ * - **H5 connection share.** CONNS is the number of connections the seat's thread holds open
+ *   (0 for a new thread). A thread holding at least a floor and more than twice (plus two) what
+ *   the least-loaded live serving thread holds (live: it beat within twice its period) closes one
+ *   keep-alive connection after an answer, at most every few ms: the client reconnects and the
+ *   kernel gives the connection to the thread that accepts first. Milder imbalance is left alone
+ *   (the shared accept queue gives connections to free threads, and on 2 cores under wrk evening
+ *   out 60/40 splits cost 3-7% of req/s for a 1-5% better p99); what this fixes is a thread holding
+ *   none, such as a replacement after every keep-alive client settled on the others. Only the
+ *   seat's thread writes its count; old values only delay or repeat a close, which costs the
+ *   client one reconnect (the answer that closes is the last the thread has read on its
+ *   connection: nothing else running or parked there; a request pipelined behind it and not yet
+ *   read is one the client must send again, as RFC 9112 9.3.2 asks of pipelining clients).
  */
 
 export const ROW_INT32 = 16;
@@ -54,6 +71,8 @@ export const kHandler = 1;
 export const kHandlerFd = 2;
 export const kInFlight = 3;
 export const kState = 4;
+export const kConnections = 5;
+const kRebalanced = 3; // BigInt64 index within the row (bytes 24..31)
 const kRequests = 4; // BigInt64 index within the row (bytes 32..39)
 const kFailed = 5;
 const kRefused = 6;
@@ -70,6 +89,8 @@ export interface SeatCounters {
   readonly requests: number;
   readonly failed: number;
   readonly refused: number;
+  /** Keep-alive connections this seat closed to spread them over the threads (H5). */
+  readonly rebalanced: number;
 }
 
 /** The board's buffer, created by the primary and handed to every thread in workerData. */
@@ -124,11 +145,37 @@ export class SeatRow {
     Atomics.store(this.words, this.base + kState, state);
   }
 
+  setConnections(count: number): void {
+    Atomics.store(this.words, this.base + kConnections, count); // H5: read by every thread
+  }
+
+  /**
+   * H5: whether this seat's thread holds far more than its share of the connections: at least
+   * `floor`, and more than twice (plus two) the count of the live serving thread that holds the
+   * fewest. Live: its last beat is no older than twice the period it announced at `now`
+   * (process.hrtime.bigint()), so a thread stuck in a handler is no target. The other rows'
+   * counts may be a moment old, which only delays or repeats a decision.
+   */
+  overShare(floor: number, now: bigint): boolean {
+    const words = this.words;
+    const mine = Atomics.load(words, this.base + kConnections);
+    if (mine < floor) return false;
+    let least = Infinity;
+    for (let base = 0, big = 0; base < words.length; base += ROW_INT32, big += ROW_BIGINT) {
+      if (base === this.base || Atomics.load(words, base + kState) !== STATE_SERVING) continue;
+      const silentMs = Number(now - Atomics.load(this.big, big + kBeatAt)) / 1e6;
+      if (silentMs > 2 * Atomics.load(words, base + kPeriod)) continue;
+      least = Math.min(least, Atomics.load(words, base + kConnections));
+    }
+    return mine > 2 * least + 2; // Infinity (no other live serving thread): never
+  }
+
   publishCounters(c: SeatCounters): void {
     // H4: only this seat's current thread writes its counters.
     Atomics.store(this.big, this.bigBase + kRequests, BigInt(c.requests));
     Atomics.store(this.big, this.bigBase + kFailed, BigInt(c.failed));
     Atomics.store(this.big, this.bigBase + kRefused, BigInt(c.refused));
+    Atomics.store(this.big, this.bigBase + kRebalanced, BigInt(c.rebalanced));
   }
 
   // ---- primary side ----
@@ -156,11 +203,16 @@ export class SeatRow {
     return Atomics.load(this.words, this.base + kState);
   }
 
+  get connections(): number {
+    return Atomics.load(this.words, this.base + kConnections);
+  }
+
   counters(): SeatCounters {
     return {
       requests: Number(Atomics.load(this.big, this.bigBase + kRequests)), // H4
       failed: Number(Atomics.load(this.big, this.bigBase + kFailed)),
       refused: Number(Atomics.load(this.big, this.bigBase + kRefused)),
+      rebalanced: Number(Atomics.load(this.big, this.bigBase + kRebalanced)),
     };
   }
 
@@ -182,6 +234,7 @@ export class SeatRow {
     Atomics.store(this.big, this.bigBase + kBeatAt, 0n);
     Atomics.store(this.words, this.base + kHandler, 0);
     Atomics.store(this.words, this.base + kInFlight, 0);
+    Atomics.store(this.words, this.base + kConnections, 0);
     Atomics.store(this.words, this.base + kState, STATE_STARTING);
   }
 }
