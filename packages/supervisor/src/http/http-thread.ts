@@ -125,7 +125,7 @@ function onTick(): void {
 }
 
 // H5: keep-alive connections follow the threads. A thread holding far more than its share of
-// the connections (thread-board.ts: more than twice, plus two, what the least-loaded serving
+// the connections (thread-board.ts: more than twice, plus two, what the least-loaded live serving
 // thread holds; e.g. the survivor after a replacement) closes one: Connection: close on an answer
 // that leaves nothing else running or parked on its connection. The client reconnects, and the
 // kernel gives the new connection to whichever thread accepts first. The board is read at most
