@@ -95,28 +95,21 @@ export class SupervisorMetrics {
     seatCounter('genswap_http_refused_total', 'HTTP requests refused by a limit (431, 413, 503, 408, 400), by thread seat.', (t) => t.refused);
     seatCounter('genswap_http_connections_rebalanced_total', 'Keep-alive connections a thread closed (Connection: close) because it held more than its share, by thread seat.', (t) => t.rebalanced);
     seatCounter('genswap_http_thread_replacements_total', 'HTTP threads started in a seat after its first (crash, stall).', (t) => t.replacements);
-    new Gauge({
-      name: 'genswap_http_requests_in_flight',
-      help: 'HTTP requests being handled, by thread seat.',
-      labelNames: ['thread'],
-      registers,
-      collect() {
-        const http = current().http;
-        if (http === undefined) return;
-        for (const t of http.threads) this.set({ thread: String(t.seat) }, t.inFlight);
-      },
-    });
-    new Gauge({
-      name: 'genswap_http_connections_open',
-      help: 'Client connections open, by thread seat.',
-      labelNames: ['thread'],
-      registers,
-      collect() {
-        const http = current().http;
-        if (http === undefined) return;
-        for (const t of http.threads) this.set({ thread: String(t.seat) }, t.connections);
-      },
-    });
+    const seatGauge = (name: string, help: string, pick: (t: HttpThreadStatus) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['thread'],
+        registers,
+        collect() {
+          const http = current().http;
+          if (http === undefined) return;
+          for (const t of http.threads) this.set({ thread: String(t.seat) }, pick(t));
+        },
+      });
+    };
+    seatGauge('genswap_http_requests_in_flight', 'HTTP requests being handled, by thread seat.', (t) => t.inFlight);
+    seatGauge('genswap_http_connections_open', 'Client connections open, by thread seat.', (t) => t.connections);
     new Counter({
       name: 'genswap_http_thread_stalls_total',
       help: 'HTTP threads terminated by the watchdog for making no progress.',

@@ -100,12 +100,15 @@ describe('thread board handler word', () => {
     const board = createBoardBuffer(3);
     const rows = [0, 1, 2].map((seat) => new SeatRow(board, seat));
     const set = (...counts: number[]): void => counts.forEach((n, i) => rows[i]!.setConnections(n));
+    // The clock is read around the beats, never later: a slow machine cannot move the answers.
+    const before = process.hrtime.bigint();
     for (const r of rows) {
       r.setState(STATE_SERVING);
       r.setBeatPeriod(250);
       r.beat();
     }
-    const now = (): bigint => process.hrtime.bigint();
+    const after = process.hrtime.bigint();
+    const now = (): bigint => after;
     set(9, 5, 3); // least 3: 9 > 8
     expect(rows[0]!.overShare(4, now())).toBe(true);
     expect(rows[1]!.overShare(4, now())).toBe(false); // 5 > 8 no
@@ -121,8 +124,8 @@ describe('thread board handler word', () => {
     // A thread silent for more than twice its period (stuck in a handler) is no target; one that
     // beats again is.
     set(12, 0, 12);
-    expect(rows[0]!.overShare(4, now() + 499_000_000n)).toBe(true);
-    expect(rows[0]!.overShare(4, now() + 501_000_000n)).toBe(false);
+    expect(rows[0]!.overShare(4, before + 499_000_000n)).toBe(true); // silent at most 499 ms: live
+    expect(rows[0]!.overShare(4, after + 501_000_000n)).toBe(false); // silent at least 501 ms
     // Only serving threads count: a seat still starting (a replacement) is not a target yet, and
     // a thread with no other live serving thread never sheds.
     rows[1]!.setState(STATE_STARTING);
