@@ -17,7 +17,7 @@ import { IdleWaiters } from '../idle-waiters.js';
 import { listen } from '../listen.js';
 import { type GateConnection, RequestGate } from './request-gate.js';
 import { GenerationLabels } from '../generation-labels.js';
-import { isHttpResult, taskOf, writeAnswer } from './serve-request.js';
+import { answerStamp, isHttpResult, taskOf, writeAnswer } from './serve-request.js';
 import { SeatRow, STATE_DRAINING, STATE_SERVING } from './thread-board.js';
 import type { ThreadMessage, PrimaryMessage } from './thread-messages.js';
 
@@ -130,8 +130,11 @@ function onTick(): void {
 // that leaves nothing else running or parked on its connection. The client reconnects, and the
 // kernel gives the new connection to whichever thread accepts first. The board is read at most
 // every shedGapMs; a shed after which this thread holds no fewer connections (the client came
-// back here) doubles that gap, up to SHED_GAP_MAX_MS, and one that worked resets it.
+// back here) doubles that gap, up to SHED_GAP_MAX_MS, and one that worked resets it. The clock
+// itself is read on every SHED_EVERY-th keep-alive answer only.
 const SHED_FLOOR = 4;
+const SHED_EVERY = 16;
+let answersToClock = SHED_EVERY;
 const SHED_GAP_MIN_MS = 2;
 const SHED_GAP_MAX_MS = 500;
 let connections = 0;
@@ -141,7 +144,8 @@ let nextShedCheck = 0;
 /** Connections held when the last shed was decided (its own included), or -1 once that shed was judged. */
 let heldAtShed = -1;
 function shedding(conn: GateConnection, res: ServerResponse): boolean {
-  if (!res.shouldKeepAlive) return false; // closing anyway
+  if (!res.shouldKeepAlive || --answersToClock > 0) return false; // closing anyway, or not this answer
+  answersToClock = SHED_EVERY;
   const now = performance.now();
   if (now < nextShedCheck) return false;
   if (heldAtShed >= 0) {
@@ -155,9 +159,20 @@ function shedding(conn: GateConnection, res: ServerResponse): boolean {
   return true;
 }
 
+/** The stamp of the generation most answers name (answerStamp): rendered once per generation, not per answer. */
+let stampGeneration = -1;
+let stamp: readonly string[] = [];
+function stampOf(generation: number): readonly string[] {
+  if (generation !== stampGeneration) {
+    stamp = answerStamp(generation, threadId, labels.revisionOf(generation));
+    stampGeneration = generation;
+  }
+  return stamp;
+}
+
 function refuse(res: ServerResponse, status: number, why: string, generation: number): void {
   refused++;
-  writeAnswer(res, status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'retry-after': '1' } : {}) }, `${why}\n`, generation, threadId, true, labels.revisionOf(generation));
+  writeAnswer(res, status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'retry-after': '1' } : {}) }, `${why}\n`, stampOf(generation), true);
 }
 
 function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
@@ -166,7 +181,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
   const fail = (req: IncomingMessage, res: ServerResponse, conn: GateConnection, err: unknown, generation: number): void => {
     failed++;
     log('error', { err: errorFields(err), method: req.method, url: req.url, generation, threadId }, 'request failed');
-    writeAnswer(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'handler failed\n', generation, threadId, draining, labels.revisionOf(generation));
+    writeAnswer(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'handler failed\n', stampOf(generation), draining);
     gate.leave(conn);
   };
   const answer = (req: IncomingMessage, res: ServerResponse, conn: GateConnection, result: unknown, generation: number): void => {
@@ -174,7 +189,7 @@ function serveWith(def: WorkerDefinition, reader: GenerationReader<unknown>) {
       fail(req, res, conn, new Error('handler returned no valid HttpResult { status, headers?, body? }'), generation);
       return;
     }
-    writeAnswer(res, result.status, result.headers, result.body ?? '', generation, threadId, draining || shedding(conn, res), labels.revisionOf(generation));
+    writeAnswer(res, result.status, result.headers, result.body ?? '', stampOf(generation), draining || shedding(conn, res));
     gate.leave(conn);
   };
 

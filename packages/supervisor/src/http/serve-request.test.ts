@@ -1,7 +1,7 @@
 import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeAnswer } from './serve-request.js';
+import { answerStamp, writeAnswer } from './serve-request.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -10,8 +10,8 @@ afterEach(async () => {
 });
 
 /** Two requests on one keep-alive connection; resolves with each answer's status, headers and body. */
-async function twice(status: number, method = 'GET') {
-  server = createServer((_req, res) => writeAnswer(res, status, { 'x-rule': 'r' }, 'a body the handler returned\n', 7, 3, false));
+async function twice(status: number, method = 'GET', headers: Record<string, string> = { 'x-rule': 'r' }, stamp = answerStamp(7, 3)) {
+  server = createServer((_req, res) => writeAnswer(res, status, headers, 'a body the handler returned\n', stamp, false));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -53,5 +53,24 @@ describe('writeAnswer', () => {
     expect(a).toMatchObject({ status: 200, body: '' });
     expect(a!.headers['content-length']).toBe('28');
     expect(b).toMatchObject({ status: 200, reused: true });
+  });
+
+  it("drops a handler's copy of a header serve sets itself, in any case, and keeps the rest", async () => {
+    const own = { 'X-Genswap-Generation': '1', 'content-LENGTH': '999', Connection: 'close', 'x-genswap-thread': '9', 'Transfer-Encoding': 'chunked', 'X-Rule': 'r' };
+    // Twice per server, and two servers: the second pair of answers goes through the names remembered by the first.
+    for (let round = 0; round < 2; round++) {
+      const [a, b] = await twice(200, 'GET', own);
+      expect(a!.headers).toMatchObject({ 'content-length': '28', 'x-genswap-generation': '7', 'x-genswap-thread': '3', 'x-rule': 'r' });
+      expect(a!.headers['transfer-encoding']).toBeUndefined();
+      expect(b).toMatchObject({ status: 200, body: 'a body the handler returned\n', reused: true });
+      await new Promise((resolve) => server!.close(resolve));
+      server = undefined;
+    }
+  });
+
+  it('names the fleet revision only when there is one', async () => {
+    expect(answerStamp(7, 3, 0)).not.toContain('x-genswap-fleet-revision');
+    const [a] = await twice(200, 'GET', {}, answerStamp(8, 2, 41));
+    expect(a!.headers).toMatchObject({ 'x-genswap-generation': '8', 'x-genswap-fleet-revision': '41', 'x-genswap-thread': '2' });
   });
 });

@@ -52,23 +52,44 @@ export function isHttpResult(value: unknown): value is HttpResult {
 
 /** Headers serve sets itself: a handler's copy of one is dropped, never sent twice. */
 const OWN_HEADERS = new Set([GENERATION_HEADER, FLEET_REVISION_HEADER, THREAD_HEADER, 'content-length', 'connection', 'transfer-encoding']);
+/** Names a handler answered with, and whether each is one of OWN_HEADERS in some case: a handler's names are mostly its constants. */
+const ownByName = new Map<string, boolean>();
+const OWN_BY_NAME_MAX = 256;
+function isOwnHeader(name: string): boolean {
+  let own = ownByName.get(name);
+  if (own === undefined) {
+    own = OWN_HEADERS.has(name.toLowerCase());
+    if (ownByName.size < OWN_BY_NAME_MAX) ownByName.set(name, own);
+  }
+  return own;
+}
 
-/** Writes a handler's answer (or one of serve's own) with the generation and thread headers (and the fleet revision, when not 0). */
-export function writeAnswer(res: ServerResponse, status: number, headers: Readonly<Record<string, string>> | undefined, body: string, generation: number, threadId: number, close: boolean, revision = 0): void {
+/**
+ * The headers serve adds to every answer of one generation on one thread, as name/value pairs:
+ * the generation, its fleet revision when not 0, and the thread. A thread renders them once per
+ * generation (http-thread.ts): a generation's revision is labelled before it is published and
+ * never changes afterwards (generation-labels.ts, L1).
+ */
+export function answerStamp(generation: number, threadId: number, revision = 0): readonly string[] {
+  return revision > 0
+    ? [GENERATION_HEADER, String(generation), FLEET_REVISION_HEADER, String(revision), THREAD_HEADER, String(threadId)]
+    : [GENERATION_HEADER, String(generation), THREAD_HEADER, String(threadId)];
+}
+
+/** Writes a handler's answer (or one of serve's own) with the headers of `stamp` (answerStamp). */
+export function writeAnswer(res: ServerResponse, status: number, headers: Readonly<Record<string, string>> | undefined, body: string, stamp: readonly string[], close: boolean): void {
   if (res.destroyed || res.headersSent) return;
   const flat: string[] = [];
   if (headers !== undefined) {
     for (const name of Object.keys(headers)) {
       const value = headers[name];
-      if (typeof value === 'string' && !OWN_HEADERS.has(name.toLowerCase())) flat.push(name, value);
+      if (typeof value === 'string' && !isOwnHeader(name)) flat.push(name, value);
     }
   }
-  flat.push(GENERATION_HEADER, String(generation));
-  if (revision > 0) flat.push(FLEET_REVISION_HEADER, String(revision));
+  for (let i = 0; i < stamp.length; i++) flat.push(stamp[i]!);
   // 204 and 304 answers have no body (RFC 9110): Node sends none, so announcing one would leave a
   // keep-alive client waiting for bytes that never come. A HEAD answer keeps its content-length.
   const bodiless = status === 204 || status === 304;
-  flat.push(THREAD_HEADER, String(threadId));
   if (!bodiless) flat.push('content-length', String(Buffer.byteLength(body)));
   if (close) flat.push('connection', 'close');
   res.writeHead(status, flat);
