@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '@genswap/config';
@@ -226,4 +227,16 @@ it('ConfigDir writes what the stand-in schema accepts', async () => {
   writeFileSync(join(dir.dir, 'extra.txt'), 'unrelated');
   const { supervisor } = await start(dir);
   expect(await echo(supervisor)).toMatchObject({ body: { version: 7, label: 'v7', words: ['alpha-7', 'beta-7'] } });
+});
+
+// piscina require()s its worker file before it tries import(); a worker terminated while Node
+// links a require()d ES module aborts the whole process (seen twice in this suite, on close()
+// while a worker was still starting). piscina-entry.cjs makes the worker module an import().
+it("regression: piscina's workers import() the worker module, they never require() it", async () => {
+  const probe = createRequire(import.meta.url)('./fixtures/serve/load-path.mjs') as { REQUIRED_SYNC: RegExp; stack: string };
+  expect(probe.REQUIRED_SYNC.test(probe.stack)).toBe(true); // the check sees a require() on this Node
+  const { supervisor } = await start(configDir(1));
+  const { result } = await supervisor.run<{ body: string }>(httpTask('/?op=loaded'));
+  expect(JSON.parse(result.body)).toEqual({ requiredSync: false });
+  await supervisor.close({ drainTimeoutMs: 0 });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { GenerationStore } from '@genswap/core';
 import type { ConfigProblem } from '@genswap/config';
@@ -27,6 +27,9 @@ interface ReloadRequest {
 import type { SupervisorCounters, SupervisorStatus } from './status.js';
 import type { RunOptions, SupervisorEvents, TaskResult } from './supervisor-events.js';
 import { type TrackedExit, WorkerTracker } from './worker-tracker.js';
+
+/** What piscina's workers load (see piscina-entry.cts). */
+const PISCINA_ENTRY = fileURLToPath(new URL('./piscina-entry.cjs', import.meta.url));
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -95,7 +98,8 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     );
     this.tracker = new WorkerTracker((exit) => this.onWorkerExit(exit));
     this.pool = opts.http !== undefined ? undefined : new Piscina({
-      filename: opts.workerFile,
+      // piscina-entry.cts: the worker module is loaded with import(), never require()d.
+      filename: PISCINA_ENTRY,
       loadBalancer: this.tracker.balancer(opts.concurrentTasksPerWorker),
       minThreads: opts.threads,
       maxThreads: opts.threads,
@@ -104,7 +108,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       // freeze the timers and I/O of a second task sharing the worker.
       ...(opts.concurrentTasksPerWorker > 1 ? { atomics: 'async' as const } : {}),
       resourceLimits: opts.resourceLimits,
-      workerData: { handle: store.handle, state },
+      workerData: { handle: store.handle, state, workerModule: pathToFileURL(opts.workerFile).href },
     });
     if (this.pool !== undefined) {
       // Without a listener, an error of a worker with no task to fail would crash the process.
