@@ -238,5 +238,4 @@ it("regression: piscina's workers import() the worker module, they never require
   const { supervisor } = await start(configDir(1));
   const { result } = await supervisor.run<{ body: string }>(httpTask('/?op=loaded'));
   expect(JSON.parse(result.body)).toEqual({ requiredSync: false });
-  await supervisor.close({ drainTimeoutMs: 0 });
 });

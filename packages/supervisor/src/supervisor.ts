@@ -79,11 +79,14 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
 
   /** @internal use createSupervisor() */
   private readonly sharedState: State;
+  /** The worker module, as the URL both piscina's workers and the HTTP threads import. */
+  private readonly workerModuleUrl: string;
 
   constructor(opts: ResolvedOptions<C, State>, store: GenerationStore<C>, loader: GenerationLoader, files: readonly string[], state: State, labels: GenerationLabels) {
     super();
     this.sharedState = state;
     this.opts = opts;
+    this.workerModuleUrl = pathToFileURL(opts.workerFile).href;
     this.source = { configFile: opts.configFile, revision: opts.configRevision };
     this.labels = labels;
     this.store = store;
@@ -108,7 +111,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
       // freeze the timers and I/O of a second task sharing the worker.
       ...(opts.concurrentTasksPerWorker > 1 ? { atomics: 'async' as const } : {}),
       resourceLimits: opts.resourceLimits,
-      workerData: { handle: store.handle, state, workerModule: pathToFileURL(opts.workerFile).href },
+      workerData: { handle: store.handle, state, workerModule: this.workerModuleUrl },
     });
     if (this.pool !== undefined) {
       // Without a listener, an error of a worker with no task to fail would crash the process.
@@ -264,7 +267,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
         limits: http.limits,
         stallTimeoutMs: http.stallTimeoutMs,
         startTimeoutMs: http.startTimeoutMs,
-        moduleUrl: pathToFileURL(this.opts.workerFile).href,
+        moduleUrl: this.workerModuleUrl,
         storeHandle: this.store.handle,
         labels: this.labels.buffer,
         state: this.sharedState,
