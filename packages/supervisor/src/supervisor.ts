@@ -10,6 +10,7 @@ import { InFlight } from './in-flight.js';
 import { HttpThreads } from './http/http-threads.js';
 import { isEnvelope, PROBE_TASK } from './envelope.js';
 import type { GenerationLoader } from './load-generation.js';
+import { isoTime } from './iso-time.js';
 import { SupervisorError, TaskFailedError } from './errors.js';
 import { SupervisorMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
@@ -97,7 +98,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     this.metrics = new SupervisorMetrics(() => this.status());
     this.reloads = new CoalescingQueue(
       (info) => this.runReload(info),
-      (err, info) => this.recordReload(this.failure(info, problemsOf(err, this.configFile), new Date().toISOString(), 0), err),
+      (err, info) => this.recordReload(this.failure(info, problemsOf(err, this.configFile), isoTime(Date.now()), 0), err),
     );
     this.tracker = new WorkerTracker((exit) => this.onWorkerExit(exit));
     this.pool = opts.http !== undefined ? undefined : new Piscina({
@@ -312,7 +313,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
   }
 
   private async runReload(info: RunInfo<ReloadRequest>): Promise<ReloadRecord> {
-    const startedAt = new Date().toISOString();
+    const startedAt = isoTime(Date.now());
     // Synchronous, before the file is read: `genswap reload --pid-file` relies on this order.
     this.emit('reload-start', { id: info.id, requests: info.requests });
     const t0 = performance.now();

@@ -140,6 +140,24 @@ describe('lookup', () => {
     }
   });
 
+  it('keeps every range while its tables grow from their smallest size (each count from 0 to 40)', () => {
+    for (let count = 0; count <= 40; count++) {
+      const builder = new RangeSetBuilder();
+      const bounds = new Uint32Array(8);
+      for (let i = count - 1; i >= 0; i--) {
+        builder.addV4(i * 10, i * 10 + 3);
+        bounds.fill(0);
+        bounds[0] = bounds[4] = i * 10;
+        bounds[7] = 3;
+        builder.addV6(bounds);
+      }
+      expect(builder.size).toBe(2 * count);
+      const ranges = builder.build();
+      expect(Array.from(ranges.v4)).toEqual(Array.from({ length: count }, (_, i) => [i * 10, i * 10 + 3]).flat());
+      expect(Array.from(ranges.v6)).toEqual(Array.from({ length: count }, (_, i) => [i * 10, 0, 0, 0, i * 10, 0, 0, 3]).flat());
+    }
+  });
+
   it('sorts a list larger than the packed-key limit correctly', () => {
     const builder = new RangeSetBuilder();
     const n = 2 ** 21 + 5;

@@ -14,6 +14,13 @@ const PACKED_SORT_LIMIT = 2 ** 21;
 const RADIX_SORT_FROM = 4096;
 
 /**
+ * Where an unshared builder's tables start: 64 bytes, the most V8 keeps on its own heap. A small
+ * config's builders (its inline lists, its trusted proxies: a few per reload) then allocate no
+ * backing store each, which on an idle thread cost ~20 us a reload; bigger tables grow by doubling.
+ */
+const SMALL_WORDS = 16;
+
+/**
  * Collects CIDR blocks (any order, overlapping, duplicated) and builds the sorted, merged
  * tables ip-ranges.ts searches. Overlapping and adjacent ranges become one, so a list of
  * a million single addresses with neighbours shrinks, and the search has one candidate.
@@ -40,8 +47,9 @@ export class RangeSetBuilder {
 
   constructor(options: RangeSetBuilderOptions = {}) {
     this.shared = options.shared === true;
-    this.v4 = this.table(V4_WORDS * Math.min(MAX_RANGES_PER_FAMILY, Math.max(32, Math.ceil(options.v4Capacity ?? 32))));
-    this.v6 = this.table(64);
+    const v4Ranges = options.v4Capacity === undefined ? (this.shared ? 32 : SMALL_WORDS / V4_WORDS) : Math.max(32, Math.ceil(options.v4Capacity));
+    this.v4 = this.table(V4_WORDS * Math.min(MAX_RANGES_PER_FAMILY, v4Ranges));
+    this.v6 = this.table(this.shared ? 64 : SMALL_WORDS);
   }
 
   private table(words: number): Uint32Array {
