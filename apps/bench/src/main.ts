@@ -5,11 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildResults, buildSummary, spliceReadme } from './report.js';
-import { NODE_FLAGS, SCENARIOS } from './scenarios/index.js';
+import { DEBIAN_PACKAGES, NODE_FLAGS, SCENARIOS } from './scenarios/index.js';
 import { hasTaskset, onCpus, parseCpuList, SERVER_CPUS_ENV } from './support/cpus.js';
+import { installMissing } from './support/debian-packages.js';
 
 /**
- * `pnpm bench [scenario ...] [options]` (see USAGE): runs each scenario in its own process (so
+ * `pnpm bench [scenario ...] [options]` (see USAGE): installs the Debian packages the chosen
+ * scenarios run against when missing (support/debian-packages.ts), runs each scenario in its own process (so
  * one's JIT state, heap and threads cannot colour another's), writes JSON results, then
  * regenerates apps/bench/RESULTS.md, its SVG charts and the README's table from every result in the folder.
  * `--quick` (tiny sizes, for CI) and `--out` leave the README alone. `pnpm bench report` only
@@ -25,6 +27,8 @@ const USAGE = `usage: pnpm bench [scenario ...] [--quick] [--out DIR] [--server-
   --client-cpus LIST   run the bench process (load generator, reload driver, in-process
                        scenarios) on these CPUs, e.g. 0-1; both need Linux and taskset
 scenarios: ${Object.keys(SCENARIOS).join(', ')}
+wrk, nginx, HAProxy and etcd come from Debian: missing ones are installed first
+(apt-get update once, then apt-get install -y; needs root).
 `;
 
 function usageError(message: string): never {
@@ -75,8 +79,11 @@ for (const [flag, list] of [['--server-cpus', serverCpus], ['--client-cpus', cli
   if (!hasTaskset()) usageError(`${flag} needs taskset (Linux, util-linux package): install it or leave ${flag} out`);
 }
 
+const toRun = reportOnly ? [] : names.length > 0 ? names : Object.keys(SCENARIOS);
+installMissing(toRun.flatMap((name) => DEBIAN_PACKAGES[name] ?? []));
+
 let failed = 0;
-for (const name of reportOnly ? [] : names.length > 0 ? names : Object.keys(SCENARIOS)) {
+for (const name of toRun) {
   const [command, argv] = onCpus(clientCpus, process.execPath, [...(NODE_FLAGS[name] ?? []), path.join(here, 'run-one.js'), name, outDir, ...(quick ? ['--quick'] : [])]);
   const env = serverCpus === undefined ? process.env : { ...process.env, [SERVER_CPUS_ENV]: serverCpus };
   const run = spawnSync(command, argv, { stdio: 'inherit', env });

@@ -1,4 +1,5 @@
 import type { Scenario } from '../harness.js';
+import type { DebianPackage } from '../support/debian-packages.js';
 
 /** Every scenario, by name, loaded only when run (each runs in its own process). */
 export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
@@ -21,4 +22,12 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
 /** Node flags a scenario's process needs (main.ts passes them to run-one). */
 export const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'memory-churn': ['--expose-gc'],
+};
+
+/** Debian packages a scenario runs against; main.ts installs the missing ones before it starts. */
+export const DEBIAN_PACKAGES: Readonly<Record<string, readonly DebianPackage[]>> = {
+  'anchor-big-list': ['nginx', 'haproxy'],
+  'anchor-reload-storm': ['wrk', 'nginx', 'haproxy'],
+  'serve-throughput': ['wrk'],
+  'fleet-publish': ['etcd-server'],
 };
