@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ScenarioReport, target } from './harness.js';
-import { BEGIN, buildSummary, END, renderScenario, SUMMARY_SLOTS, spliceReadme } from './report.js';
+import { BEGIN, buildSummary, END, machinesOf, renderScenario, SUMMARY_SLOTS, spliceReadme } from './report.js';
 import { bootstrapInterval, measurement, median } from './stats.js';
 import { lineChart } from './svg.js';
 
@@ -75,6 +75,13 @@ describe('report', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('names one machine alone, and with several says which scenarios ran on each', () => {
+    const on = (scenario: string, cpu: string) => ({ ...report, scenario, machine: { ...report.machine, cpu } });
+    expect(machinesOf([on('a', 'CPU X'), on('b', 'CPU X')])).not.toContain('(');
+    const two = machinesOf([on('a', 'CPU X'), on('b', 'CPU Y'), on('c', 'CPU X')]);
+    expect(two).toMatch(/^CPU X.* \(a, c\); CPU Y.* \(b\)$/);
   });
 
   it('draws one path per series through points scaled into the plot area', () => {

@@ -126,8 +126,15 @@ function sortReports(reports: ScenarioReport[], order: readonly string[]): Scena
   return reports.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
 }
 
-function machinesOf(reports: readonly ScenarioReport[]): string {
-  return [...new Set(reports.map((r) => describeMachine(r.machine)))].join('; ');
+/** The machine results came from; when they came from more than one, which scenarios ran on each. */
+export function machinesOf(reports: readonly ScenarioReport[]): string {
+  const byMachine = new Map<string, string[]>();
+  for (const r of reports) {
+    const machine = describeMachine(r.machine);
+    byMachine.set(machine, [...(byMachine.get(machine) ?? []), r.scenario]);
+  }
+  if (byMachine.size === 1) return [...byMachine.keys()][0]!;
+  return [...byMachine].map(([machine, scenarios]) => `${machine} (${scenarios.join(', ')})`).join('; ');
 }
 
 export function spliceReadme(readme: string, section: string): string {
