@@ -1,7 +1,8 @@
 import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerStamp, writeAnswer } from './serve-request.js';
+import type { IncomingMessage } from 'node:http';
+import { answerStamp, taskOf, writeAnswer } from './serve-request.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -32,6 +33,31 @@ async function twice(status: number, method = 'GET', headers: Record<string, str
     agent.destroy();
   }
 }
+
+describe('taskOf', () => {
+  const requestWith = (rawHeaders: string[]): IncomingMessage =>
+    ({ rawHeaders, method: 'GET', url: '/x?y=1', socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
+
+  it('keeps a header named like an inherited property as an ordinary key, and inherits nothing', () => {
+    const { headers } = taskOf(requestWith(['__proto__', 'a', 'Constructor', 'b', 'toString', 'c']));
+    expect(Object.keys(headers)).toEqual(['__proto__', 'constructor', 'tostring']);
+    expect([headers.__proto__, headers.constructor, headers.tostring]).toEqual(['a', 'b', 'c']);
+    const none = taskOf(requestWith(['Host', 'h'])).headers;
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__']) {
+      expect(none[name], name).toBeUndefined();
+      expect(name in none, name).toBe(false);
+    }
+    const proto = Object.getPrototypeOf(none) as object;
+    expect(Object.getPrototypeOf(proto)).toBeNull();
+    expect(Object.isFrozen(proto)).toBe(true);
+  });
+
+  it("joins repeats as Node does: ', ', '; ' for cookie, the first for user-agent and the rest of Node's list", () => {
+    const task = taskOf(requestWith(['X-Forwarded-For', '1.1.1.1', 'Cookie', 'a=1', 'User-Agent', 'first', 'x-forwarded-for', '2.2.2.2', 'cookie', 'b=2', 'user-agent', 'sqlmap']));
+    expect(task.headers).toEqual({ 'x-forwarded-for': '1.1.1.1, 2.2.2.2', cookie: 'a=1; b=2', 'user-agent': 'first' });
+    expect(task).toMatchObject({ method: 'GET', url: '/x?y=1', remoteAddress: '127.0.0.1' });
+  });
+});
 
 describe('writeAnswer', () => {
   it('announces the body it sends, with the generation and thread headers', async () => {
