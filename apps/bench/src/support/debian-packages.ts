@@ -29,7 +29,7 @@ function executable(file: string): boolean {
 }
 
 /** Whether `pkg`'s program is on PATH or at Debian's path for it. */
-export function installed(pkg: DebianPackage): boolean {
+function installed(pkg: DebianPackage): boolean {
   const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
   return PROGRAMS[pkg].some((p) => (path.isAbsolute(p) ? executable(p) : dirs.some((d) => executable(path.join(d, p)))));
 }
@@ -44,7 +44,7 @@ export interface InstallOutcome {
 
 export interface InstallDeps {
   readonly present: (pkg: DebianPackage) => boolean;
-  /** Runs a command; resolves to its failure text, or undefined when it exited 0. */
+  /** Runs a command; returns its failure text, or undefined when it exited 0. */
   readonly run: (command: string, args: readonly string[]) => string | undefined;
   readonly log: (line: string) => void;
 }
