@@ -6,7 +6,7 @@ import { parseIp } from '../ip/ip-address.js';
 import { type IpRanges, listContains, type RangeList } from '../ip/ip-ranges.js';
 import { RangeSetBuilder } from '../ip/range-set-builder.js';
 import { decodeGateway, encodeGateway, encodeGatewayParts, gatewayCodec } from './gateway-codec.js';
-import { CHECKSUM_BYTES, headerBytes, KEYED_ALIGN, TABLE_ALIGN } from './layout.js';
+import { CHECKSUM_BYTES, headerBytes, KEYED_ALIGN, kJsonLength, TABLE_ALIGN } from './layout.js';
 
 function ranges(...cidrs: string[]): IpRanges {
   const builder = new RangeSetBuilder();
@@ -77,6 +77,22 @@ describe('gateway codec', () => {
     expect(decoded.lists.deny[1]!.v4.byteOffset).toBe(KEYED_ALIGN);
     const longer = decodeGateway(encodeGateway({ ...config, settings: { ...settings, rules: [...settings.rules, { name: 'another', action: 'allow', pathPrefix: '/x' }] } }));
     expect(longer.lists.deny[1]!.v4.byteOffset).toBe(KEYED_ALIGN);
+  });
+
+  it('sizes the settings by their UTF-8 bytes, not their characters: non-ASCII text neither overlaps the tables nor is cut', () => {
+    // 'é' is 2 bytes and '中' 3: counted as characters, the JSON would run into the first table.
+    const wide: GatewaySettings = { ...settings, rules: [{ name: 'r', action: 'deny', pathPrefix: `/caf\u00e9/${'\u4e2d'.repeat(40)}` }] };
+    const encoded = encodeGatewayParts({ ...config, settings: wide });
+    const prefix = encoded.parts[0]!.bytes;
+    const json = Buffer.from(JSON.stringify(wide), 'utf8');
+    const head = headerBytes(4);
+    expect(new Uint32Array(prefix.buffer, prefix.byteOffset, head / 4)[kJsonLength]).toBe(json.byteLength);
+    expect(Buffer.from(prefix.subarray(head, head + json.byteLength)).equals(json)).toBe(true);
+    const decoded = decodeGateway(encodeGateway({ ...config, settings: wide }));
+    expect(decoded.settings).toEqual(wide);
+    expect(decoded.lists.allow[0]!.v4.byteOffset).toBeGreaterThanOrEqual(head + json.byteLength);
+    expect(words(decoded.lists.allow)).toEqual(words(config.lists.allow));
+    expect(has(decoded.lists.deny, '192.0.2.7')).toBe(true);
   });
 
   it('hands a keyed table to the store as it is (a view of the same memory, with its key), the rest in one prefix', () => {

@@ -65,52 +65,69 @@ function bytesOf(table: Uint32Array): Uint8Array {
 }
 
 export function encodeGatewayParts(value: GatewayConfig): EncodedParts {
-  const json = encoder.encode(JSON.stringify(value.settings));
+  const json = JSON.stringify(value.settings);
+  const jsonBytes = Buffer.byteLength(json, 'utf8');
   const sources = sourcesOf(value.lists);
   const head = headerBytes(sources.length);
   // Where each source's tables go: unkeyed ones right after the JSON (inside the checksummed
   // prefix when small), keyed ones from the next KEYED_ALIGN boundary on (L3, L5).
-  const at: { v4: number; v6: number }[] = [];
-  let end = alignUp(head + json.byteLength, TABLE_ALIGN);
+  const v4At: number[] = [];
+  const v6At: number[] = [];
+  let end = alignUp(head + jsonBytes, TABLE_ALIGN);
   const place = (table: Uint32Array): number => {
     const offset = end;
     end = alignUp(end + table.byteLength, TABLE_ALIGN); // L1
     return offset;
   };
-  sources.forEach((s, i) => {
-    if (s.ranges.key === undefined) at[i] = { v4: place(s.ranges.v4), v6: place(s.ranges.v6) };
-  });
+  let keyed = false;
+  for (let i = 0; i < sources.length; i++) {
+    const { ranges } = sources[i]!;
+    if (ranges.key !== undefined) keyed = true;
+    else {
+      v4At[i] = place(ranges.v4);
+      v6At[i] = place(ranges.v6);
+    }
+  }
   const prefixEnd = end;
-  if (sources.some((s) => s.ranges.key !== undefined)) end = alignUp(end, KEYED_ALIGN);
-  sources.forEach((s, i) => {
-    if (s.ranges.key !== undefined) at[i] = { v4: place(s.ranges.v4), v6: place(s.ranges.v6) };
-  });
+  if (keyed) {
+    end = alignUp(end, KEYED_ALIGN);
+    for (let i = 0; i < sources.length; i++) {
+      const { ranges } = sources[i]!;
+      if (ranges.key === undefined) continue;
+      v4At[i] = place(ranges.v4);
+      v6At[i] = place(ranges.v6);
+    }
+  }
   if (end > 0xffff_ffff) throw new GatewayError('GENSWAP_GATEWAY_BAD_ENCODING', `encoded gateway config would be ${end} bytes, more than 4 GiB`);
 
-  // The prefix: header, directory, settings and the unkeyed tables, in one fresh buffer.
+  // The prefix: header, directory, settings and the unkeyed tables, in one fresh buffer, the
+  // only allocation here. Tables go in word by word through one Uint32Array view (L2: platform
+  // order): a small table lives on V8's heap, and a byte view of it would first move it out.
   const prefix = new Uint8Array(prefixEnd);
-  const header = new Uint32Array(prefix.buffer, 0, head / 4); // L2: platform order
-  header[kMagic] = MAGIC;
-  header[kVersion] = VERSION;
-  header[kJsonOffset] = head;
-  header[kJsonLength] = json.byteLength;
-  header[kSourceCount] = sources.length;
-  prefix.set(json, head);
+  const words = new Uint32Array(prefix.buffer, 0, prefixEnd / 4);
+  words[kMagic] = MAGIC;
+  words[kVersion] = VERSION;
+  words[kJsonOffset] = head;
+  words[kJsonLength] = jsonBytes;
+  words[kSourceCount] = sources.length;
+  encoder.encodeInto(json, prefix.subarray(head, head + jsonBytes));
   const parts: EncodedPart[] = [{ offset: 0, bytes: prefix }];
-  sources.forEach((s, i) => {
+  for (let i = 0; i < sources.length; i++) {
+    const { list, ranges } = sources[i]!;
     const d = kDirectory + kSourceWords * i;
-    header[d + kSourceList] = s.list;
-    header[d + kSourceV4Offset] = at[i]!.v4;
-    header[d + kSourceV4Words] = s.ranges.v4.length;
-    header[d + kSourceV6Offset] = at[i]!.v6;
-    header[d + kSourceV6Words] = s.ranges.v6.length;
-    for (const [family, table] of [['v4', s.ranges.v4], ['v6', s.ranges.v6]] as const) {
-      if (table.length === 0) continue;
-      const offset = at[i]![family];
-      if (s.ranges.key === undefined) prefix.set(bytesOf(table), offset);
-      else parts.push({ offset, bytes: bytesOf(table), key: `${s.ranges.key}:${family}` });
+    words[d + kSourceList] = list;
+    words[d + kSourceV4Offset] = v4At[i]!;
+    words[d + kSourceV4Words] = ranges.v4.length;
+    words[d + kSourceV6Offset] = v6At[i]!;
+    words[d + kSourceV6Words] = ranges.v6.length;
+    if (ranges.key === undefined) {
+      words.set(ranges.v4, v4At[i]! / 4);
+      words.set(ranges.v6, v6At[i]! / 4);
+      continue;
     }
-  });
+    if (ranges.v4.length > 0) parts.push({ offset: v4At[i]!, bytes: bytesOf(ranges.v4), key: `${ranges.key}:v4` });
+    if (ranges.v6.length > 0) parts.push({ offset: v6At[i]!, bytes: bytesOf(ranges.v6), key: `${ranges.key}:v6` });
+  }
   return { byteLength: end, parts };
 }
 

@@ -18,21 +18,25 @@ export { MAX_PROBLEMS_PER_LIST } from './cidr-list-compiler.js';
  */
 
 function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): RangeList {
-  const builder = new RangeSetBuilder();
-  const bounds = newCidrBounds();
-  cidrs.forEach((text, i) => {
-    const family = parseCidr(text, bounds);
-    if (typeof family === 'string') ctx.problemAt([...cidrsPath, i], family, BAD_CIDR);
-    else if (!budget.full && (!budget.take(family) || !builder.add(family, bounds))) {
-      budget.full = true;
-      ctx.problemAt([...cidrsPath, i], overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
-    }
-  });
+  const sets: IpRanges[] = [];
+  // No inline entries (often: allow is empty), no builder and no tables to build.
+  if (cidrs.length > 0) {
+    const builder = new RangeSetBuilder();
+    const bounds = newCidrBounds();
+    cidrs.forEach((text, i) => {
+      const family = parseCidr(text, bounds);
+      if (typeof family === 'string') ctx.problemAt([...cidrsPath, i], family, BAD_CIDR);
+      else if (!budget.full && (!budget.take(family) || !builder.add(family, bounds))) {
+        budget.full = true;
+        ctx.problemAt([...cidrsPath, i], overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
+      }
+    });
+    const inline = builder.build();
+    if (inline.v4.length + inline.v6.length > 0) sets.push(inline);
+  }
   // Each list file is compiled (or, unchanged since the last good load, reused) on its own and
   // kept as its own set beside the inline one: a cached million-range table is not parsed,
   // sorted or copied again (the codec hands it to the store as a keyed part).
-  const inline = builder.build();
-  const sets: IpRanges[] = inline.v4.length + inline.v6.length > 0 ? [inline] : [];
   files.forEach((ref, i) => {
     const list = ctx.compileList(ref, [...filesPath, i], cidrListCompiler);
     if (list === undefined) return;
