@@ -79,24 +79,19 @@ export function encodeGatewayParts(value: GatewayConfig): EncodedParts {
     end = alignUp(end + table.byteLength, TABLE_ALIGN); // L1
     return offset;
   };
-  let keyed = false;
-  for (let i = 0; i < sources.length; i++) {
-    const { ranges } = sources[i]!;
-    if (ranges.key !== undefined) keyed = true;
-    else {
-      v4At[i] = place(ranges.v4);
-      v6At[i] = place(ranges.v6);
-    }
-  }
-  const prefixEnd = end;
-  if (keyed) {
-    end = alignUp(end, KEYED_ALIGN);
+  const placeSources = (keyed: boolean): void => {
     for (let i = 0; i < sources.length; i++) {
       const { ranges } = sources[i]!;
-      if (ranges.key === undefined) continue;
+      if ((ranges.key !== undefined) !== keyed) continue;
       v4At[i] = place(ranges.v4);
       v6At[i] = place(ranges.v6);
     }
+  };
+  placeSources(false);
+  const prefixEnd = end;
+  if (sources.some((s) => s.ranges.key !== undefined)) {
+    end = alignUp(end, KEYED_ALIGN);
+    placeSources(true);
   }
   if (end > 0xffff_ffff) throw new GatewayError('GENSWAP_GATEWAY_BAD_ENCODING', `encoded gateway config would be ${end} bytes, more than 4 GiB`);
 
