@@ -73,7 +73,8 @@ export class CoalescingQueue<R, Meta = void> {
   }
 
   private start(pending: Batch<R, Meta>): void {
-    const batch: Batch<R, Meta> = { ...pending, id: this.nextId++ };
+    // Field by field, not { ...pending, id }: see loadedOn in load-generation.ts.
+    const batch: Batch<R, Meta> = { id: this.nextId++, metas: pending.metas, promise: pending.promise, resolve: pending.resolve };
     this.running = batch;
     const info: RunInfo<Meta> = { id: batch.id, requests: batch.metas.length, metas: batch.metas };
     let result: Promise<R>;

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ListCache } from '@genswap/config';
 import { SupervisorError } from './errors.js';
-import type { GenerationLoader, LoadOutcome } from './load-generation.js';
+import { type GenerationLoader, loadedOn, type LoadOutcome } from './load-generation.js';
 import type { LoaderData, LoadReply, LoadRequest } from './loader-protocol.js';
 
 const workerUrl = new URL('./loader-worker.js', import.meta.url);
@@ -127,7 +127,7 @@ export class LoaderThread implements GenerationLoader {
     const waiter = running.waiting.get(id);
     if (waiter === undefined) return;
     running.waiting.delete(id);
-    waiter.resolve(outcome.ok ? { ...outcome, loadedOn: 'loader thread' } : outcome);
+    waiter.resolve(outcome.ok ? loadedOn(outcome, 'loader thread') : outcome);
     if (running.waiting.size === 0 && this.running === running) this.startIdleTimer(running);
   }
 

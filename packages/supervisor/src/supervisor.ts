@@ -370,11 +370,12 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     const fields = { reloadId: entry.id, generation: entry.generation, durationMs: entry.durationMs, requests: entry.requests, triggers: entry.triggers };
     if (entry.ok) {
       this.counters.reloadsOk++;
-      this.log.info({ ...fields, files: entry.files }, 'reload succeeded');
+      // { files, ...fields }, not { ...fields, files }: see loadedOn in load-generation.ts.
+      this.log.info({ files: entry.files, ...fields }, 'reload succeeded');
     } else {
       this.counters.reloadsFailed++;
       const err = cause !== undefined && !Array.isArray((cause as { problems?: unknown }).problems) ? cause : undefined;
-      this.log.warn({ ...fields, problems: entry.problems, ...(err !== undefined ? { err } : {}) }, 'reload failed');
+      this.log.warn({ problems: entry.problems, ...fields, ...(err !== undefined ? { err } : {}) }, 'reload failed');
     }
     this.emit('reload', entry);
     return entry;
