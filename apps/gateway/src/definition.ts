@@ -12,10 +12,15 @@ import { createRateLimitState } from './rate-limit/rate-limit-state.js';
  * `{ definition, codec, createState }` form the gateway's AppModule.
  */
 
-/** Schema + compile step: YAML in, GatewayConfig (with merged range tables) out. */
+/**
+ * Schema + compile step: YAML in, GatewayConfig (with merged range tables) out. A reload
+ * validates and compiles only the top-level sections that changed (compile.ts keeps what it
+ * built from the others; it never mutates its input, and no default is computed by the clock).
+ */
 export const definition: ConfigDefinition<typeof gatewaySchema, GatewayConfig> = Object.freeze({
   schema: gatewaySchema,
   compile: compileGateway,
+  reuseUnchangedSections: true,
 });
 
 /** The zero-copy codec: range tables are read in place from the generation's shared bytes. */

@@ -22,7 +22,12 @@
  *   longer names is dropped, so the cache holds at most one compiled copy of each live list.
  * - Cached values are shared between loads and must not be mutated by the compile step that
  *   receives them (the gateway's range tables are only read and copied).
+ * - For a definition with reuseUnchangedSections, the cache also keeps the last good load's
+ *   top-level sections (sections.ts), committed by the same successful loads. They stay on the
+ *   thread that loaded them: entries() and replace() carry the lists only.
  */
+import type { SectionMemo } from './sections.js';
+
 /** A file's identity as stat saw it (bigint fields, ns times). */
 export interface FileIdentity {
   readonly dev: bigint;
@@ -68,6 +73,7 @@ export class ListCache {
   /** Hits answered from the file's identity alone, without reading it (lookupUnchanged). */
   unchangedHits = 0;
   private readonly racyMarginNs: bigint;
+  private sectionMemo: SectionMemo | undefined;
 
   /**
    * `racyMarginNs`: see RACY_MARGIN_NS (tests shrink it instead of waiting a second). `entries`:
@@ -133,7 +139,18 @@ export class ListCache {
     return this.lists.size;
   }
 
+  /** The last good load's top-level sections, for reuseUnchangedSections (sections.ts). */
+  get sections(): SectionMemo | undefined {
+    return this.sectionMemo;
+  }
+
+  /** After a successful load: its sections (undefined when its schema or value allows no reuse). */
+  commitSections(memo: SectionMemo | undefined): void {
+    this.sectionMemo = memo;
+  }
+
   clear(): void {
     this.lists.clear();
+    this.sectionMemo = undefined;
   }
 }

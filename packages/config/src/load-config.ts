@@ -13,6 +13,7 @@ import { readCode } from './list-compile.js';
 import { NOT_PLAIN, plainYamlValue } from './plain-yaml.js';
 import { formatPath, ProblemList } from './problems.js';
 import { readFileBounded, readFileBoundedSync } from './read-file.js';
+import { sectionMemo, validateSections } from './sections.js';
 import { closestKey } from './suggest.js';
 import type { ConfigDefinition, ConfigPath, ConfigProblem, LoadedConfig, LoadOptions } from './types.js';
 import { findUnknownKeys, strictEverywhere, type UnknownKey } from './unknown-keys.js';
@@ -156,7 +157,12 @@ async function processText(text: string, file: string, definition: ConfigDefinit
 
   const t2 = performance.now();
   const at = (p: ConfigPath, where: 'value' | 'key'): { line: number; column: number } => fullParse().at(p, where);
-  let result = await validate(definition.schema, value);
+  // Section by section against the last good load when the definition allows it (sections.ts);
+  // anything that needs the whole value validated, a problem included, falls back to it here.
+  const reuse = definition.reuseUnchangedSections === true ? listCache : undefined;
+  const sections = reuse === undefined ? undefined : validateSections(definition.schema, value, reuse.sections);
+  let result = sections === undefined ? await validate(definition.schema, value) : { success: true as const, data: sections.data };
+  const input = value; // `value` becomes the compiled value below; the memo keeps what was read
   const reported = new Set<string>();
   const unknownPaths: ConfigPath[] = [];
   // Where zod refuses every unknown key itself, a value it accepted has none: no walk needed.
@@ -207,6 +213,7 @@ async function processText(text: string, file: string, definition: ConfigDefinit
   }
   if (problems.count > 0) throw fail(cause);
   ctx.commitListCache(); // only now: a failed load never leaves a compiled list behind
+  if (reuse !== undefined && result.success) reuse.commitSections(sectionMemo(definition.schema, input, result.data));
   return {
     value,
     file,
@@ -214,6 +221,7 @@ async function processText(text: string, file: string, definition: ConfigDefinit
     bytes,
     listEntries: ctx.listEntries,
     listsReused: ctx.compiled.reused,
+    sectionsReused: sections?.reused ?? 0,
     timings: { readMs: readMs + ctx.listReadMs, parseMs: parseMs + ctx.listParseMs, validateMs, compileMs },
   };
 }

@@ -105,6 +105,15 @@ export interface ListCompiler<T> {
 export interface ConfigDefinition<S extends z.ZodType = z.ZodType, C = z.output<S>> {
   readonly schema: S;
   readonly compile?: (value: z.output<S>, ctx: CompileContext) => C;
+  /**
+   * With LoadOptions.listCache: a top-level key of the config whose input did not change since
+   * the last good load keeps that load's validated value (the same object), and zod validates
+   * only the keys that changed. For a z.object / z.strictObject schema without object-level
+   * checks (others are always validated whole). Opt in only when compile does not mutate its
+   * input, and no default of an unchanged section needs computing afresh (a `.default(() => ...)`
+   * that reads the clock, say). Default false.
+   */
+  readonly reuseUnchangedSections?: boolean;
 }
 
 export interface LoadOptions {
@@ -165,5 +174,7 @@ export interface LoadedConfig<C> {
   readonly listEntries: number;
   /** List files whose compiled form came from LoadOptions.listCache (their bytes were unchanged). */
   readonly listsReused: number;
+  /** Top-level keys whose validated value came from the last good load (reuseUnchangedSections). */
+  readonly sectionsReused: number;
   readonly timings: LoadTimings;
 }

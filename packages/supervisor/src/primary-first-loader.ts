@@ -1,7 +1,7 @@
 import { ListCache, type LoadOptions } from '@genswap/config';
 import type { AppModule } from './app-contract.js';
 import { COLLECT_AFTER_PARSE_MS, collectGarbage } from './collect-garbage.js';
-import { type GenerationLoader, loadGeneration, type LoadOutcome } from './load-generation.js';
+import { type GenerationLoader, loadedOn, loadGeneration, type LoadOutcome } from './load-generation.js';
 import type { LoaderThread } from './loader-thread.js';
 import type { SupervisorLogger } from './logger.js';
 
@@ -72,7 +72,7 @@ export class PrimaryFirstLoader implements GenerationLoader {
         if (outcome.timings.parseMs >= COLLECT_AFTER_PARSE_MS) collectGarbage();
         // The first time once afterReloads is reached, and again after a pause (see startWarmUp).
         if (++this.primaryReloads >= this.warmUp.afterReloads && this.warmUpDone < this.warmUp.loads && !this.warming) this.startWarmUp(configFile);
-        return { ...outcome, loadedOn: 'primary' };
+        return loadedOn(outcome, 'primary');
       }
       if (!outcome.problems.some((p) => p.code === 'GENSWAP_CONFIG_OVER_BUDGET')) return outcome;
     }
@@ -93,12 +93,17 @@ export class PrimaryFirstLoader implements GenerationLoader {
    * the count reached. An editor's or a script's write in place can no longer end it for good.
    */
   private startWarmUp(configFile: string): void {
-    const options: LoadOptions = { ...this.options, listCache: new ListCache({ entries: this.options.listCache?.entries() ?? [] }) };
+    const dryCache = new ListCache({ entries: this.options.listCache?.entries() ?? [] });
+    const options: LoadOptions = { ...this.options, listCache: dryCache };
     const t0 = performance.now();
     const slice = async (): Promise<void> => {
       this.warmUpTimer = undefined;
       const start = performance.now();
       for (let i = 0; i < WARM_UP_SLICE && this.warmUpDone < this.warmUp.loads; i++) {
+        // Every other dry load validates the whole file: dry loads of one file would otherwise all
+        // reuse every section (reuseUnchangedSections), and a reload that changed a section runs
+        // the validation and compile code the warm-up is there to optimize.
+        if (this.warmUpDone % 2 === 0) dryCache.commitSections(undefined);
         const outcome = await loadGeneration(configFile, this.app, options);
         if (this.closed) return;
         if (!outcome.ok) {

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type ConfigError, type ConfigProblem, parseConfigText } from '@genswap/config';
+import { ConfigError, type ConfigProblem, ListCache, parseConfigText } from '@genswap/config';
 import { afterAll, describe, expect, it } from 'vitest';
 import { definition } from '../definition.js';
 import { parseIp } from '../ip/ip-address.js';
 import { containsAddress, type IpRanges, listContains, rangeCount, type RangeList } from '../ip/ip-ranges.js';
+import { encodeGateway } from '../codec/gateway-codec.js';
 import { MAX_PROBLEMS_PER_LIST } from './compile.js';
 import type { GatewayConfig } from './gateway-config.js';
 
@@ -211,5 +212,75 @@ limits:
         ['limits.x.key', expect.any(String)],
       ]),
     );
+  });
+});
+
+describe('a reload that changes one section', () => {
+  const base = `trustedProxies:
+  - { addresses: [127.0.0.1/32, "::1"], sets: nginx }
+ip:
+  deny: [192.0.2.0/24, 2001:db8::/32]
+rules:
+  - { name: r1, action: limit, limit: login, match: { path: /login } }
+limits:
+  login: { requests: 5, windowSeconds: 60 }
+`;
+
+  it('reuses what compile built from the unchanged sections, and builds the changed one', async () => {
+    const listCache = new ListCache();
+    const first = (await parseConfigText(base, file, definition, { listCache })).value;
+    const next = await parseConfigText(base.replace('path: /login', 'path: /signin'), file, definition, { listCache });
+    expect(next.sectionsReused).toBe(5);
+    expect(next.value.lists.trustedProxies).toBe(first.lists.trustedProxies);
+    expect(next.value.lists.deny[0]).toBe(first.lists.deny[0]);
+    expect(next.value.settings.proxies).toBe(first.settings.proxies);
+    expect(next.value.settings.limits).toBe(first.settings.limits);
+    expect(next.value.settings.rules).not.toBe(first.settings.rules);
+    expect(next.value.settings.rules[0]).toMatchObject({ name: 'r1', pathPrefix: '/signin' });
+    expect(contains(next.value.lists.deny, '192.0.2.7')).toBe(true);
+  });
+
+  it('checks unchanged rules again against changed limits', async () => {
+    const listCache = new ListCache();
+    await parseConfigText(base, file, definition, { listCache });
+    const err = await parseConfigText(base.replace('login: { requests', 'signup: { requests'), file, definition, { listCache }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map((p) => [p.path, p.code, p.line])).toEqual([['rules[0].limit', 'GENSWAP_GATEWAY_CONFIG_UNKNOWN_LIMIT', 6]]);
+  });
+
+  it('encodes the same bytes as a fresh load, over 200 random reloads', async () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return (seed >>> 16) % n;
+    };
+    const pick = <T>(...xs: T[]): T => xs[rnd(xs.length)]!;
+    const text = (): string =>
+      [
+        pick('', 'trustedProxies: [{ addresses: [10.0.0.0/8], sets: envoy }]\n', 'trustedProxies: [{ addresses: ["::1", 127.0.0.1], sets: [x-real-ip] }]\n'),
+        pick('', 'ip:\n  deny: [192.0.2.0/24]\n', 'ip:\n  deny: [192.0.2.0/25, 192.0.2.128/25, 2001:db8::/48]\n  allow: [192.0.2.9]\n', 'ip:\n  deny: [not-a-cidr]\n'),
+        pick('', 'rules: [{ name: a, action: deny, match: { path: /a } }]\n', 'rules: [{ name: b, action: limit, limit: l }]\n', 'rules: [{ action: allow, match: { methods: [get] } }]\n'),
+        pick('', 'limits: { l: { requests: 3, windowSeconds: 10 } }\n', 'limits: { l: { requests: 4, windowSeconds: 10, key: "header:x-key" } }\n'),
+        pick('', 'statuses: { deny: 451 }\n'),
+        pick('', 'unparseableClient: unknown\n'),
+      ].join('') || '{}\n';
+    const encoded = async (t: string, listCache?: ListCache): Promise<Uint8Array | string> => {
+      try {
+        return encodeGateway((await parseConfigText(t, file, definition, listCache === undefined ? {} : { listCache })).value);
+      } catch (err) {
+        if (err instanceof ConfigError) return JSON.stringify(err.problems);
+        throw err;
+      }
+    };
+    const listCache = new ListCache();
+    let good = 0;
+    for (let i = 0; i < 200; i++) {
+      const t = text();
+      const [got, fresh] = [await encoded(t, listCache), await encoded(t)];
+      expect(got).toEqual(fresh);
+      if (typeof fresh !== 'string') good++;
+    }
+    expect(good).toBeGreaterThan(50);
+    expect(good).toBeLessThan(200);
   });
 });

@@ -17,22 +17,47 @@ export { MAX_PROBLEMS_PER_LIST } from './cidr-list-compiler.js';
  * recorded with its location and compiling goes on, so one reload reports them all.
  */
 
+/**
+ * What compile built from a section of the validated config, kept by that section's value (the
+ * object itself). The definition reuses unchanged sections (reuseUnchangedSections in
+ * definition.ts): a reload that changed one rule hands every other section back as the very
+ * object the last good load validated, and then what was built from it is reused too instead of
+ * parsed and merged again. Weak maps: a section no load holds any more is let go. Only sections of
+ * a load that succeeded are handed back again, so what is found here was built without a problem
+ * (a failed load's entries are keyed by objects no later load receives).
+ */
+const builtProxies = new WeakMap<GatewayInput['trustedProxies'], { proxies: ProxySpec[]; union: IpRanges }>();
+const builtRules = new WeakMap<GatewayInput['rules'], { limits: GatewayInput['limits']; specs: RuleSpec[] }>();
+const builtLimits = new WeakMap<GatewayInput['limits'], Record<string, LimitSpec>>();
+/** An inline CIDR list's merged ranges (undefined: none) and the room its entries took in the table budget. */
+const builtInline = new WeakMap<readonly string[], { ranges: IpRanges | undefined; bytes: number }>();
+
+function compileInline(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath): IpRanges | undefined {
+  const built = builtInline.get(cidrs);
+  if (built !== undefined && !budget.full && budget.takeBytes(built.bytes)) return built.ranges;
+  const before = budget.usedBytes;
+  const builder = new RangeSetBuilder();
+  const bounds = newCidrBounds();
+  cidrs.forEach((text, i) => {
+    const family = parseCidr(text, bounds);
+    if (typeof family === 'string') ctx.problemAt([...cidrsPath, i], family, BAD_CIDR);
+    else if (!budget.full && (!budget.take(family) || !builder.add(family, bounds))) {
+      budget.full = true;
+      ctx.problemAt([...cidrsPath, i], overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
+    }
+  });
+  const inline = builder.build();
+  const ranges = inline.v4.length + inline.v6.length > 0 ? inline : undefined;
+  builtInline.set(cidrs, { ranges, bytes: budget.usedBytes - before });
+  return ranges;
+}
+
 function compileRanges(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath, files: readonly string[], filesPath: ConfigPath): RangeList {
   const sets: IpRanges[] = [];
   // No inline entries (often: allow is empty), no builder and no tables to build.
   if (cidrs.length > 0) {
-    const builder = new RangeSetBuilder();
-    const bounds = newCidrBounds();
-    cidrs.forEach((text, i) => {
-      const family = parseCidr(text, bounds);
-      if (typeof family === 'string') ctx.problemAt([...cidrsPath, i], family, BAD_CIDR);
-      else if (!budget.full && (!budget.take(family) || !builder.add(family, bounds))) {
-        budget.full = true;
-        ctx.problemAt([...cidrsPath, i], overBudgetMessage('this entry and those after it do not fit'), TOO_MANY);
-      }
-    });
-    const inline = builder.build();
-    if (inline.v4.length + inline.v6.length > 0) sets.push(inline);
+    const inline = compileInline(ctx, budget, cidrs, cidrsPath);
+    if (inline !== undefined) sets.push(inline);
   }
   // Each list file is compiled (or, unchanged since the last good load, reused) on its own and
   // kept as its own set beside the inline one: a cached million-range table is not parsed,
@@ -78,6 +103,15 @@ function compileHeaders(ctx: CompileContext, headers: GatewayInput['rules'][numb
 }
 
 function compileRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
+  // A rule names its limit: the rules are reused only beside the very limits they were checked against.
+  const built = builtRules.get(value.rules);
+  if (built !== undefined && built.limits === value.limits) return built.specs;
+  const specs = buildRules(ctx, value);
+  builtRules.set(value.rules, { limits: value.limits, specs });
+  return specs;
+}
+
+function buildRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
   const seen = new Set<string>();
   return value.rules.map((rule, i) => {
     const path: ConfigPath = ['rules', i];
@@ -116,6 +150,15 @@ function compileRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
 }
 
 function compileLimits(value: GatewayInput): Record<string, LimitSpec> {
+  let limits = builtLimits.get(value.limits);
+  if (limits === undefined) {
+    limits = buildLimits(value);
+    builtLimits.set(value.limits, limits);
+  }
+  return limits;
+}
+
+function buildLimits(value: GatewayInput): Record<string, LimitSpec> {
   // Null prototype: looked up by rule.limit (checked with Object.hasOwn above, but a plain
   // object would still answer `constructor` from its prototype).
   const limits: Record<string, LimitSpec> = Object.create(null) as Record<string, LimitSpec>;
@@ -138,6 +181,15 @@ function compileLimits(value: GatewayInput): Record<string, LimitSpec> {
  * the settings so a worker knows which proxy a peer is and which of its headers to believe.
  */
 function compileProxies(ctx: CompileContext, value: GatewayInput): { proxies: ProxySpec[]; union: IpRanges } {
+  let built = builtProxies.get(value.trustedProxies);
+  if (built === undefined) {
+    built = buildProxies(ctx, value);
+    builtProxies.set(value.trustedProxies, built);
+  }
+  return built;
+}
+
+function buildProxies(ctx: CompileContext, value: GatewayInput): { proxies: ProxySpec[]; union: IpRanges } {
   const proxies: ProxySpec[] = [];
   const cidrs: string[] = [];
   const paths: ConfigPath[] = [];
