@@ -375,7 +375,7 @@ export class Supervisor<C = unknown, State = unknown> extends EventEmitter<Super
     } else {
       this.counters.reloadsFailed++;
       const err = cause !== undefined && !Array.isArray((cause as { problems?: unknown }).problems) ? cause : undefined;
-      this.log.warn({ problems: entry.problems, ...fields, ...(err !== undefined ? { err } : {}) }, 'reload failed');
+      this.log.warn({ ...fields, problems: entry.problems, ...(err !== undefined ? { err } : {}) }, 'reload failed');
     }
     this.emit('reload', entry);
     return entry;

@@ -32,6 +32,16 @@ const builtLimits = new WeakMap<GatewayInput['limits'], Record<string, LimitSpec
 /** An inline CIDR list's merged ranges (undefined: none) and the room its entries took in the table budget. */
 const builtInline = new WeakMap<readonly string[], { ranges: IpRanges | undefined; bytes: number }>();
 
+/** What was built from `section`, built now (and kept) if nothing is kept yet. */
+function builtFrom<K extends object, V>(built: WeakMap<K, V>, section: K, build: () => V): V {
+  let value = built.get(section);
+  if (value === undefined) {
+    value = build();
+    built.set(section, value);
+  }
+  return value;
+}
+
 function compileInline(ctx: CompileContext, budget: TableBudget, cidrs: readonly string[], cidrsPath: ConfigPath): IpRanges | undefined {
   const built = builtInline.get(cidrs);
   if (built !== undefined && !budget.full && budget.takeBytes(built.bytes)) return built.ranges;
@@ -150,15 +160,6 @@ function buildRules(ctx: CompileContext, value: GatewayInput): RuleSpec[] {
 }
 
 function compileLimits(value: GatewayInput): Record<string, LimitSpec> {
-  let limits = builtLimits.get(value.limits);
-  if (limits === undefined) {
-    limits = buildLimits(value);
-    builtLimits.set(value.limits, limits);
-  }
-  return limits;
-}
-
-function buildLimits(value: GatewayInput): Record<string, LimitSpec> {
   // Null prototype: looked up by rule.limit (checked with Object.hasOwn above, but a plain
   // object would still answer `constructor` from its prototype).
   const limits: Record<string, LimitSpec> = Object.create(null) as Record<string, LimitSpec>;
@@ -181,15 +182,6 @@ function buildLimits(value: GatewayInput): Record<string, LimitSpec> {
  * the settings so a worker knows which proxy a peer is and which of its headers to believe.
  */
 function compileProxies(ctx: CompileContext, value: GatewayInput): { proxies: ProxySpec[]; union: IpRanges } {
-  let built = builtProxies.get(value.trustedProxies);
-  if (built === undefined) {
-    built = buildProxies(ctx, value);
-    builtProxies.set(value.trustedProxies, built);
-  }
-  return built;
-}
-
-function buildProxies(ctx: CompileContext, value: GatewayInput): { proxies: ProxySpec[]; union: IpRanges } {
   const proxies: ProxySpec[] = [];
   const cidrs: string[] = [];
   const paths: ConfigPath[] = [];
@@ -217,13 +209,13 @@ function buildProxies(ctx: CompileContext, value: GatewayInput): { proxies: Prox
 
 /** `definition.compile`: the validated config into its runtime form. */
 export function compileGateway(value: GatewayInput, ctx: CompileContext): GatewayConfig {
-  const { proxies, union } = compileProxies(ctx, value);
+  const { proxies, union } = builtFrom(builtProxies, value.trustedProxies, () => compileProxies(ctx, value));
   const budget = new TableBudget();
   return {
     settings: {
       statuses: { ...value.statuses },
       rules: compileRules(ctx, value),
-      limits: compileLimits(value),
+      limits: builtFrom(builtLimits, value.limits, () => compileLimits(value)),
       proxies,
       unparseableClient: value.unparseableClient,
     },
